@@ -1,0 +1,70 @@
+"""The bureau's reopening portal: the Flask app factory. Reading it tells you the whole app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_config() -> dict:
+    """Configuration from the environment (PRODUCT.md: CHECKLIST_DB, CHECKLIST_SECRET_KEY …)."""
+    database = Path(os.environ.get("CHECKLIST_DB", "instance/checklist.db")).resolve()
+    base_url = os.environ.get("CHECKLIST_BASE_URL", "").rstrip("/")
+    return {
+        "DATABASE": str(database),
+        "SECRET_KEY": os.environ.get("CHECKLIST_SECRET_KEY") or None,
+        "BASE_URL": base_url,
+        "SITE_DIR": os.environ.get("CHECKLIST_SITE_DIR", str(REPO_ROOT / "site")),
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "SESSION_COOKIE_NAME": "checklist_session",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token is bound to the session, which expires itself
+        "LOGIN_WINDOW_SECONDS": 15 * 60,
+        "LOGIN_MAX_FAILURES": 5,
+    }
+
+
+def secret_key_beside(database: str) -> str:
+    """A secret key generated once and kept beside the database (mode 0600)."""
+    path = Path(database).parent / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(default_config())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secret_key_beside(app.config["DATABASE"])
+
+    from . import auth, db, errors, security, site, templating
+    from .views import bureau, pledge, school
+
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(school.bp)
+    app.register_blueprint(pledge.bp)
+    app.register_blueprint(bureau.bp)
+    app.register_blueprint(site.bp)  # last: its catch-all serves the built policy site
+    return app

@@ -1,0 +1,111 @@
+"""Who is asking: a school (school code + access code) or a bureau admin (username + password).
+
+Sessions are Flask's signed cookies, made anew at login and ended after
+PERMANENT_SESSION_LIFETIME without a request. Failed logins are throttled per school code or
+account and per address: guessing is limited, people are not.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import storage
+from .db import get_db
+
+DUMMY_PASSWORD_HASH = generate_password_hash("not a password")
+
+
+def start_session(**identity) -> None:
+    """Rotate: drop whatever the old session held, then hold only this identity."""
+    session.clear()
+    session.permanent = True
+    session.update(identity, seen=time.time())
+
+
+def end_session() -> None:
+    session.clear()
+
+
+def _expire_idle_sessions() -> None:
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    seen = session.get("seen")
+    if seen is not None and time.time() - seen > lifetime:
+        session.clear()
+    elif seen is not None:
+        session["seen"] = time.time()
+    g.school_code = session.get("school_code")
+    g.admin = session.get("admin")
+
+
+def throttle_keys(kind: str, who: str) -> list[str]:
+    return [f"{kind}:{who}", f"addr:{request.remote_addr}"]
+
+
+def too_many_failures(keys: list[str]) -> bool:
+    window = current_app.config["LOGIN_WINDOW_SECONDS"]
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    db = get_db()
+    # the address limit is looser: a school's staff may share one carrier NAT address
+    return any(
+        storage.recent_failures(db, key, window) >= (limit * 4 if key.startswith("addr:") else limit)
+        for key in keys
+    )
+
+
+def note_login(keys: list[str], ok: bool, actor: str) -> None:
+    storage.record_login(get_db(), keys, ok, actor, current_app.config["LOGIN_WINDOW_SECONDS"])
+
+
+def check_school_login(school_code: str, access_code: str) -> bool:
+    school = storage.get_school(get_db(), school_code)
+    return storage.check_secret(school["access_code_hash"] if school else None, access_code.upper())
+
+
+def check_admin_login(username: str, password: str) -> bool:
+    admin = storage.get_admin(get_db(), username)
+    stored = admin["password_hash"] if admin else DUMMY_PASSWORD_HASH
+    return check_password_hash(stored, password) and admin is not None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def school_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("school_code") is None:
+            if g.get("admin") is not None:
+                abort(403)
+            return redirect(url_for("school.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def bureau_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("admin") is None:
+            if g.get("school_code") is not None:
+                abort(403)
+            return redirect(url_for("bureau.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def safe_next(default: str) -> str:
+    """Only follow `next` to a path of this app, never to another host."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_expire_idle_sessions)

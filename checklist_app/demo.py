@@ -1,0 +1,120 @@
+"""A clearly marked demo county (示例): schools, declarations, pledges, a roster and logins."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import uuid
+
+import schemas
+from schemas import CountySettings, Declaration, Pledge, School, pledge_text_sha256, verdict
+
+from . import storage
+from .auth import hash_password
+
+DEMO_MARK = "(示例)"
+
+SCHOOLS = [
+    ("SL001", "城关第一小学", "小学", "城关镇"),
+    ("SL002", "城关第二小学", "小学", "城关镇"),
+    ("SL003", "城关中学", "初中", "城关镇"),
+    ("SL004", "县第一高级中学", "高中", "城关镇"),
+    ("SL005", "城关中心幼儿园", "幼儿园", "城关镇"),
+    ("DF001", "东风乡中心小学", "小学", "东风乡"),
+    ("DF002", "东风乡九年一贯制学校", "九年一贯制学校", "东风乡"),
+    ("DF003", "东风乡中心幼儿园", "幼儿园", "东风乡"),
+    ("DF004", "东风乡初级中学", "初中", "东风乡"),
+    ("XH001", "新华镇中心小学", "小学", "新华镇"),
+    ("XH002", "新华镇中学", "初中", "新华镇"),
+    ("XH003", "县职业技术学校", "职业学校", "新华镇"),
+]
+BUREAU = ("JYJ", "县教育局机关", schemas.BUREAU_KIND, "城关镇")
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+
+
+def declaration_answers(rng: random.Random, ready: bool, mask_days: int) -> dict:
+    staff = rng.randrange(20, 120)
+    students = rng.randrange(150, 1500)
+    staff_out, students_out = rng.randrange(0, 4), rng.randrange(0, 30)
+    answers = {name: True for name, info in Declaration.model_fields.items() if info.annotation is bool}
+    answers |= {
+        "ledger_date": schemas.today().isoformat(),
+        "staff_total": staff,
+        "staff_in_county": staff - staff_out,
+        "staff_out_county_in_province": staff_out,
+        "staff_out_of_province": 0,
+        "students_total": students,
+        "students_in_county": students - students_out,
+        "students_out_county_in_province": students_out // 2,
+        "students_out_of_province": students_out - students_out // 2,
+        "returned_today": rng.randrange(0, 5),
+        "isolating": rng.randrange(0, 8),
+        "staff_code_registered": staff,
+        "disinfectant_litres": "120.5",
+        "thermometers": rng.randrange(2, 10),
+        "masks": (staff + students) * mask_days + rng.randrange(0, 500),
+        "not_home_14_days": 0,
+        "special_students": rng.randrange(0, 40),
+        "work_plan": "开学前召开领导班子会,研究今年工作:干点啥、怎么干、什么时间干、谁来干。",
+        "principal_name": person_name(rng),
+        "principal_phone": phone(rng),
+    }
+    answers["signature"] = answers["principal_name"]
+    if not ready:  # an honest "not yet": a few C2/C3 items still open
+        answers["masks"] = (staff + students) * (mask_days // 2)
+        answers["staff_code_registered"] = staff - rng.randrange(1, 6)
+        answers["campus_disinfected"] = False
+        answers["winter_waste_cleared"] = False
+    return answers
+
+
+def load_demo(db, seed: int | None = None) -> dict:
+    """Fill an empty database with the demo county; returns the logins, shown once."""
+    if db.execute("SELECT COUNT(*) FROM schools").fetchone()[0]:
+        raise ValueError("数据库中已有学校数据,示例数据只能载入空数据库")
+    rng = random.Random(seed)
+    schools = [School(code=c, name=n + DEMO_MARK, kind=k, township=t) for c, n, k, t in [*SCHOOLS, BUREAU]]
+    storage.upsert_schools(db, schools, actor="demo")
+    settings = CountySettings(epidemic_controlled=True, bureau_name="示例县教育局")
+    storage.save_settings(db, settings, actor="demo")
+
+    # ten schools declared: most ready, some not; two re-declared, one of them after catching up
+    histories = {0: (True, True), 4: (False, True)}
+    for index, (code, *_rest) in enumerate(SCHOOLS[:10]):
+        for ready in histories.get(index, (index % 3 != 2,)):
+            answers = declaration_answers(rng, ready, settings.mask_days)
+            declaration = Declaration.model_validate(answers)
+            storage.record_declaration(db, code, declaration, verdict(declaration, settings), uuid.uuid4().hex)
+
+    for code, *_rest in [*SCHOOLS[:6], BUREAU]:
+        people = [
+            {"name": person_name(rng), "phone": phone(rng), "role": "cadre" if code == "JYJ" else "teacher"}
+            for _ in range(rng.randrange(8, 16))
+        ]
+        people = list({(p["name"], p["phone"]): p for p in people}.values())
+        storage.replace_roster(db, code, people, actor="demo")
+        for person in people[: len(people) * 2 // 3]:
+            pledge = Pledge.model_validate(
+                {
+                    **person,
+                    "whereabouts": "in_county",
+                    "signature": person["name"],
+                    **{name: True for name in schemas.PLEDGE_ITEMS},
+                }
+            )
+            storage.record_pledge(db, code, pledge, pledge_text_sha256())
+
+    codes = storage.issue_access_codes(db, None, actor="demo")
+    password = secrets.token_urlsafe(12)
+    storage.create_admin(db, "admin", hash_password(password))
+    return {"admin": ("admin", password), "schools": codes}

@@ -1,0 +1,194 @@
+"""WTForms form classes built from the pydantic models in `schemas/`.
+
+`form_class(Model)` reads each field's type, bounds, choices, label and help from the model, so no
+field is written down twice. `validated(form)` runs WTForms' own checks (CSRF, types, required,
+bounds, choices), then the model, and puts every pydantic error on its field, or on the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import annotated_types
+from flask_wtf import FlaskForm
+from pydantic import BaseModel, ValidationError
+from werkzeug.datastructures import MultiDict
+from wtforms import fields, validators
+from wtforms.widgets import NumberInput
+
+from schemas import field_messages, meta
+from schemas.messages import MESSAGES
+
+
+class _ChineseParseError:
+    """Replace WTForms' English 'Not a valid ... value.' with a Chinese message naming the field."""
+
+    parse_message = "missing"
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(MESSAGES[self.parse_message].format(label=self.label.text)) from None
+
+
+class IntegerField(_ChineseParseError, fields.IntegerField):
+    parse_message = "int_parsing"
+
+
+class DecimalField(_ChineseParseError, fields.DecimalField):
+    parse_message = "decimal_parsing"
+
+
+class DateField(_ChineseParseError, fields.DateField):
+    parse_message = "date_parsing"
+
+
+class TimeField(_ChineseParseError, fields.TimeField):
+    parse_message = "time_parsing"
+
+
+class RadioField(fields.RadioField):
+    def pre_validate(self, form):
+        if self.data not in {value for value, _label in self.choices}:
+            raise validators.StopValidation(MESSAGES["literal_error"].format(label=self.label.text))
+
+
+def _base_type(annotation: Any) -> tuple[Any, bool]:
+    """The field's type without `| None`, and whether None is allowed."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0], True
+    return annotation, False
+
+
+def _bounds(info) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for item in info.metadata:
+        for key, kind in (("ge", annotated_types.Ge), ("le", annotated_types.Le)):
+            if isinstance(item, kind):
+                found[key] = getattr(item, key)
+        if isinstance(item, annotated_types.MinLen):
+            found["min_length"] = item.min_length
+        if isinstance(item, annotated_types.MaxLen):
+            found["max_length"] = item.max_length
+    return found
+
+
+def _field(name: str, info) -> fields.Field:
+    extra = meta(info)
+    label = info.title or name
+    kind, optional = _base_type(info.annotation)
+    if typing.get_origin(kind) is typing.Annotated:
+        kind = typing.get_args(kind)[0]
+    bounds = _bounds(info)
+    options: dict[str, Any] = {"label": label, "description": info.description or ""}
+    if kind is bool:
+        return fields.BooleanField(**options)
+
+    required = not optional and info.is_required()
+    checks: list[Any] = [
+        validators.InputRequired(MESSAGES["missing"].format(label=label))
+        if required
+        else validators.Optional()
+    ]
+    if "ge" in bounds:
+        checks.append(validators.NumberRange(min=bounds["ge"], message=MESSAGES["greater_than_equal"].format(label=label, ge=bounds["ge"])))
+    if "le" in bounds:
+        checks.append(validators.NumberRange(max=bounds["le"], message=MESSAGES["less_than_equal"].format(label=label, le=bounds["le"])))
+    if "min_length" in bounds:
+        checks.append(validators.Length(min=bounds["min_length"], message=MESSAGES["string_too_short"].format(label=label, **bounds)))
+    if "max_length" in bounds:
+        checks.append(validators.Length(max=bounds["max_length"], message=MESSAGES["string_too_long"].format(label=label, **bounds)))
+    options["validators"] = checks
+
+    if extra.get("choices"):
+        return RadioField(choices=list(extra["choices"].items()), **options)
+    if kind is int:
+        widget = NumberInput(min=bounds.get("ge"), max=bounds.get("le"))
+        return IntegerField(widget=widget, render_kw={"inputmode": "numeric"}, **options)
+    if kind is Decimal:
+        return DecimalField(places=None, render_kw={"inputmode": "decimal"}, **options)
+    if kind is dt.date:
+        return DateField(**options)
+    if kind is dt.time:
+        return TimeField(**options)
+    if extra.get("widget") == "textarea":
+        return fields.TextAreaField(**options)
+    if extra.get("widget") == "tel":
+        return fields.TelField(render_kw={"autocomplete": "tel"}, **options)
+    return fields.StringField(**options)
+
+
+class ModelForm(FlaskForm):
+    model: type[BaseModel]
+
+    def model_data(self) -> dict[str, Any]:
+        return {name: self[name].data for name in self.model.model_fields}
+
+
+@cache
+def form_class(model: type[BaseModel]) -> type[ModelForm]:
+    """The FlaskForm class for a model: one form field per model field, in model order."""
+    attrs: dict[str, Any] = {name: _field(name, info) for name, info in model.model_fields.items()}
+    attrs["model"] = model
+    return type(f"{model.__name__}Form", (ModelForm,), attrs)
+
+
+def validated(form: ModelForm):
+    """The model instance when WTForms and the model accept the form, else None, errors placed."""
+    form_ok = form.validate()
+    data = {k: v for k, v in form.model_data().items() if v is not None}
+    try:
+        instance = form.model.model_validate(data)
+    except ValidationError as error:
+        for field, message in field_messages(form.model, error):
+            add_error(form, field, message)
+        return None
+    return instance if form_ok and not has_errors(form) else None
+
+
+def add_error(form: ModelForm, field: str | None, message: str) -> None:
+    if field is not None and field in form._fields:
+        target = form[field]
+        if not target.errors:  # one message per field: the first found
+            target.errors = [*target.errors, message]
+    elif message not in form.form_errors:
+        form.form_errors.append(message)
+
+
+def has_errors(form: ModelForm) -> bool:
+    return bool(form.form_errors) or any(f.errors for f in form)
+
+
+def error_list(form: ModelForm) -> list[tuple[str | None, str]]:
+    """(field id or None, message) in page order, for the error summary at the top."""
+    out: list[tuple[str | None, str]] = [(None, m) for m in form.form_errors]
+    for field in form:
+        for message in field.errors[:1]:
+            out.append((field.id, message))
+    return out
+
+
+def form_from_raw(model: type[BaseModel], raw: dict[str, Any] | None) -> ModelForm:
+    """A form filled from a saved draft (the raw strings as typed), without CSRF."""
+    return form_class(model)(formdata=MultiDict(raw or {}), meta={"csrf": False})
+
+
+def raw_values(form: ModelForm) -> dict[str, str]:
+    """What the person typed, as strings, for keeping as a draft (invalid answers included)."""
+    raw: dict[str, str] = {}
+    for name in form.model.model_fields:
+        field = form[name]
+        if isinstance(field, fields.BooleanField):
+            if field.data:
+                raw[name] = "y"
+        elif field.raw_data:
+            raw[name] = field.raw_data[0]
+    return raw

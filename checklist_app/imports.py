@@ -1,0 +1,100 @@
+"""Reading the tables people upload: CSV (UTF-8 or GB18030, as Excel saves it) or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
+from pydantic import ValidationError
+
+from schemas import School, field_messages
+
+
+class TableError(ValueError):
+    """A file that cannot be imported; `problems` lists each row's errors in Chinese."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def read_rows(data: bytes, filename: str, headers: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
+    """(row number as a spreadsheet shows it, {field: text}) for every non-empty row.
+
+    `headers` maps every accepted header (English or Chinese) to its field name.
+    """
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        table = _xlsx_rows(data)
+    else:
+        table = list(csv.reader(io.StringIO(_decode(data))))
+    if not table:
+        raise TableError(["文件是空的"])
+    header = [str(h or "").strip() for h in table[0]]
+    fields = [headers.get(h, headers.get(h.lower())) for h in header]
+    missing = sorted(set(headers.values()) - set(fields))
+    if missing:
+        wanted = "、".join(f"{k}" for k, v in headers.items() if v in missing and not k.isascii())
+        raise TableError([f"第 1 行:缺少列 {wanted}(或其英文列名 {', '.join(missing)})"])
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        values = {f: str(c).strip() if c is not None else "" for f, c in zip(fields, cells) if f}
+        if any(values.values()):
+            rows.append((number, values))
+    return rows
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise TableError(["无法识别文件编码,请另存为 UTF-8 编码的 CSV 或 XLSX 文件"]) from None
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged or disguised file
+        raise TableError(["无法读取 XLSX 文件,请确认文件未损坏"]) from None
+    sheet = book.worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+SCHOOL_HEADERS = {
+    "code": "code", "学校代码": "code",
+    "name": "name", "学校名称": "name",
+    "kind": "kind", "学校类型": "kind",
+    "township": "township", "乡镇": "township",
+}
+
+
+def parse_schools(data: bytes, filename: str) -> list[School]:
+    """Every row as a School, or TableError naming each bad row; nothing half-read."""
+    problems: list[str] = []
+    schools: list[School] = []
+    first_row: dict[str, int] = {}
+    for number, values in read_rows(data, filename, SCHOOL_HEADERS):
+        try:
+            school = School.model_validate(values)
+        except ValidationError as error:
+            problems += [f"第 {number} 行:{m}" for _f, m in field_messages(School, error)]
+            continue
+        if school.code in first_row:
+            problems.append(f"第 {number} 行:学校代码 {school.code} 与第 {first_row[school.code]} 行重复")
+            continue
+        first_row[school.code] = number
+        schools.append(school)
+    if problems:
+        raise TableError(problems)
+    if not schools:
+        raise TableError(["文件中没有学校数据"])
+    return schools
+
+
+def parse_schools_file(path: str | Path) -> list[School]:
+    path = Path(path)
+    return parse_schools(path.read_bytes(), path.name)

@@ -1,0 +1,558 @@
+"""The county's data in one SQLite file, through sqlite-utils.
+
+Every write runs in one `BEGIN IMMEDIATE` transaction (`transaction`), so a writer waits for the
+lock up front instead of failing half way; uniqueness is held by constraints, not by looking first.
+The columns of `declarations`, `pledges` and `schools` are derived from the models in `schemas/`.
+This module knows nothing of requests: views call its verbs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator, Literal, get_args, get_origin
+
+import sqlite_utils
+from pydantic import BaseModel
+from sqlite_utils.migrations import Migrations
+
+import schemas
+from schemas import CountySettings, Declaration, Pledge, School
+from schemas.base import now
+
+BUSY_TIMEOUT_MS = 15_000
+
+# Tables and columns that hold secrets or work in progress: never in a download.
+PRIVATE_TABLES = ("admins", "declaration_drafts", "login_failures", "_sqlite_migrations")
+SECRET_COLUMNS = {"schools": ("access_code_hash", "pledge_token")}
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
+
+
+# --- connection and transactions -------------------------------------------------------------
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return sqlite_utils.Database(conn)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction that takes the write lock at once (BEGIN IMMEDIATE)."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+# --- columns from models ---------------------------------------------------------------------
+
+
+def column_type(annotation: Any) -> type:
+    """The SQLite column type for a model field: INTEGER, REAL or TEXT."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is not None and get_origin(annotation) is not Literal and args:
+        return column_type(args[0])
+    if annotation in (bool, int):
+        return int
+    if annotation in (float, Decimal):
+        return float
+    return str  # str, Literal choices, date, time (ISO text)
+
+
+def model_columns(model: type[BaseModel]) -> dict[str, type]:
+    return {name: column_type(info.annotation) for name, info in model.model_fields.items()}
+
+
+def to_row(instance: BaseModel) -> dict[str, Any]:
+    """A model instance as column values: ticks 0/1, decimals REAL, dates and times ISO text."""
+    row: dict[str, Any] = {}
+    for name, value in instance:
+        if isinstance(value, bool):
+            value = int(value)
+        elif isinstance(value, Decimal):
+            value = float(value)
+        elif isinstance(value, (dt.date, dt.time)):
+            value = value.isoformat()
+        row[name] = value
+    return row
+
+
+def from_row(model: type[BaseModel], row: dict[str, Any]):
+    return model.model_validate({k: row[k] for k in model.model_fields if row.get(k) is not None})
+
+
+# --- schema and migrations -------------------------------------------------------------------
+
+migrations = Migrations("checklist")
+
+
+def _unique(db, table: str, columns: list[str]) -> None:
+    db[table].create_index(columns, unique=True, if_not_exists=True)
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["schools"].create(
+        {
+            **model_columns(School),
+            "access_code_hash": str,
+            "access_code_issued_at": str,
+            "pledge_token": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="code",
+        not_null={"name", "kind", "township", "pledge_token", "created_at", "updated_at"},
+    )
+    _unique(db, "schools", ["pledge_token"])
+    db["declarations"].create(
+        {
+            "id": int,
+            "school_code": str,
+            "version": int,
+            "submitted_at": str,
+            "schema_version": int,
+            "verdict": str,
+            "gaps": str,
+            "submit_key": str,
+            **model_columns(Declaration),
+        },
+        pk="id",
+        not_null={"school_code", "version", "submitted_at", "schema_version", "verdict", "gaps"},
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    _unique(db, "declarations", ["school_code", "version"])
+    _unique(db, "declarations", ["school_code", "submit_key"])
+    db["declaration_drafts"].create(
+        {"school_code": str, "section": str, "answers": str, "saved_at": str},
+        pk=("school_code", "section"),
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    db["pledges"].create(
+        {
+            "id": int,
+            "school_code": str,
+            "pledge_version": int,
+            **model_columns(Pledge),
+            "text_sha256": str,
+            "reference": str,
+            "submitted_at": str,
+        },
+        pk="id",
+        not_null={"school_code", "pledge_version", "text_sha256", "reference", "submitted_at"},
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    _unique(db, "pledges", ["school_code", "name", "phone", "pledge_version"])
+    _unique(db, "pledges", ["reference"])
+    db["roster"].create(
+        {"id": int, "school_code": str, "name": str, "phone": str, "role": str, "uploaded_at": str},
+        pk="id",
+        not_null={"school_code", "name", "phone"},
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    _unique(db, "roster", ["school_code", "name", "phone"])
+    db["settings"].create(
+        {"key": str, "value": str, "updated_at": str, "updated_by": str}, pk="key"
+    )
+    db["audit_log"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str},
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    db["admins"].create(
+        {"username": str, "password_hash": str, "created_at": str},
+        pk="username",
+        not_null={"password_hash", "created_at"},
+    )
+    db["login_failures"].create({"key": str, "at": float}, not_null={"key", "at"})
+    db["login_failures"].create_index(["key", "at"])
+    db.create_view(
+        "latest_declarations",
+        """
+        SELECT d.* FROM declarations d
+        JOIN (SELECT school_code, MAX(version) AS version FROM declarations GROUP BY school_code) m
+          ON m.school_code = d.school_code AND m.version = d.version
+        """,
+    )
+
+
+def add_model_columns(db: sqlite_utils.Database) -> list[str]:
+    """Add a column for every model field a table lacks: a new item is one edit in `schemas/`."""
+    added = []
+    for table, model in (("declarations", Declaration), ("pledges", Pledge), ("schools", School)):
+        existing = db[table].columns_dict
+        for name, kind in model_columns(model).items():
+            if name not in existing:
+                db[table].add_column(name, kind)
+                added.append(f"{table}.{name}")
+    return added
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Create or bring the database up to date. Safe to run again."""
+    with transaction(db):
+        migrations.apply(db)
+        add_model_columns(db)
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+def timestamp() -> str:
+    return now().isoformat(timespec="seconds")
+
+
+def audit(db, actor: str, action: str, target: str = "", detail: Any = None) -> None:
+    """Write one audit_log row; call inside the transaction of the change it records."""
+    db["audit_log"].insert(
+        {
+            "at": timestamp(),
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail is not None else None,
+        }
+    )
+
+
+# --- schools and their secrets ---------------------------------------------------------------
+
+
+def hash_secret(secret: str) -> str:
+    """Access codes are random and long, so a salted SHA-256 is enough (and fast to issue)."""
+    salt = secrets.token_hex(8)
+    return f"sha256${salt}${hashlib.sha256((salt + secret).encode()).hexdigest()}"
+
+
+def check_secret(stored: str | None, secret: str) -> bool:
+    if not stored:
+        hmac.compare_digest("x", "y")  # keep the timing of a miss close to a real compare
+        return False
+    _, salt, digest = stored.split("$", 2)
+    return hmac.compare_digest(digest, hashlib.sha256((salt + secret).encode()).hexdigest())
+
+
+def new_access_code() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(10))
+
+
+def new_pledge_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def upsert_schools(db, schools: list[School], actor: str = "cli") -> tuple[int, int]:
+    """Create new schools and update name, kind and township of known ones; codes untouched."""
+    created = updated = 0
+    stamp = timestamp()
+    with transaction(db):
+        for school in schools:
+            row = to_row(school)
+            exists = db.execute("SELECT 1 FROM schools WHERE code = ?", [school.code]).fetchone()
+            if exists:
+                db["schools"].update(school.code, {**row, "updated_at": stamp})
+                updated += 1
+            else:
+                db["schools"].insert(
+                    {**row, "pledge_token": new_pledge_token(), "created_at": stamp, "updated_at": stamp}
+                )
+                created += 1
+        audit(db, actor, "schools.import", detail={"created": created, "updated": updated})
+    return created, updated
+
+
+def get_school(db, code: str) -> dict | None:
+    return _one(db, "SELECT * FROM schools WHERE code = ?", [code])
+
+
+def school_by_pledge_token(db, token: str) -> dict | None:
+    return _one(db, "SELECT * FROM schools WHERE pledge_token = ?", [token])
+
+
+def list_schools(db) -> list[dict]:
+    return list(db.query("SELECT * FROM schools ORDER BY township, code"))
+
+
+def issue_access_codes(db, codes: list[str] | None, actor: str) -> list[dict]:
+    """New access codes for the given schools (all when None). Returned once, stored hashed."""
+    issued = []
+    stamp = timestamp()
+    with transaction(db):
+        rows = (
+            list(db.query("SELECT code, name, pledge_token FROM schools ORDER BY code"))
+            if codes is None
+            else [r for c in codes if (r := get_school(db, c))]
+        )
+        for row in rows:
+            access_code = new_access_code()
+            db["schools"].update(
+                row["code"], {"access_code_hash": hash_secret(access_code), "access_code_issued_at": stamp}
+            )
+            issued.append({**row, "access_code": access_code})
+        audit(db, actor, "access_codes.issue", detail=[r["code"] for r in issued])
+    return issued
+
+
+def rotate_pledge_token(db, code: str, actor: str) -> str:
+    token = new_pledge_token()
+    with transaction(db):
+        db["schools"].update(code, {"pledge_token": token, "updated_at": timestamp()})
+        audit(db, actor, "pledge_link.rotate", target=code)
+    return token
+
+
+# --- declarations ----------------------------------------------------------------------------
+
+
+def save_draft(db, school_code: str, section: str, answers: dict[str, str]) -> None:
+    with transaction(db):
+        db["declaration_drafts"].upsert(
+            {
+                "school_code": school_code,
+                "section": section,
+                "answers": json.dumps(answers, ensure_ascii=False),
+                "saved_at": timestamp(),
+            },
+            pk=("school_code", "section"),
+        )
+
+
+def load_drafts(db, school_code: str) -> dict[str, dict[str, str]]:
+    """The saved answers of each section, as typed."""
+    rows = db.query(
+        "SELECT section, answers FROM declaration_drafts WHERE school_code = ?", [school_code]
+    )
+    return {r["section"]: json.loads(r["answers"]) for r in rows}
+
+
+def record_declaration(
+    db, school_code: str, declaration: BaseModel, verdict: schemas.Verdict, submit_key: str
+) -> tuple[dict, bool]:
+    """Record a new version; a resent form (same submit_key) returns the version it made."""
+    with transaction(db):
+        existing = _one(
+            db,
+            "SELECT * FROM declarations WHERE school_code = ? AND submit_key = ?",
+            [school_code, submit_key],
+        )
+        if existing:
+            return existing, False
+        (version,) = db.execute(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM declarations WHERE school_code = ?",
+            [school_code],
+        ).fetchone()
+        row = {
+            "school_code": school_code,
+            "version": version,
+            "submitted_at": timestamp(),
+            "schema_version": schemas.SCHEMA_VERSION,
+            "verdict": verdict.value,
+            "gaps": json.dumps([g.as_dict() for g in verdict.gaps], ensure_ascii=False),
+            "submit_key": submit_key,
+            **to_row(declaration),
+        }
+        db["declarations"].insert(row)
+        audit(db, f"school:{school_code}", "declaration.submit", school_code, {"version": version})
+    return _one(db, "SELECT * FROM declarations WHERE school_code = ? AND version = ?", [school_code, version]), True
+
+
+def declaration_versions(db, school_code: str) -> list[dict]:
+    return list(
+        db.query("SELECT * FROM declarations WHERE school_code = ? ORDER BY version DESC", [school_code])
+    )
+
+
+def latest_declaration(db, school_code: str) -> dict | None:
+    return _one(db, "SELECT * FROM latest_declarations WHERE school_code = ?", [school_code])
+
+
+# --- pledges ---------------------------------------------------------------------------------
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str) -> tuple[dict, bool]:
+    """Store a pledge once per person and version; a repeat returns the first one unchanged."""
+    key = [school_code, pledge.name, pledge.phone, schemas.PLEDGE_VERSION]
+    for _attempt in range(5):
+        try:
+            with transaction(db):
+                cursor = db.execute(
+                    _insert_sql("pledges", ["school_code", "pledge_version", *Pledge.model_fields, "text_sha256", "reference", "submitted_at"])
+                    + " ON CONFLICT(school_code, name, phone, pledge_version) DO NOTHING",
+                    [school_code, schemas.PLEDGE_VERSION, *to_row(pledge).values(), text_sha256, new_reference(), timestamp()],
+                )
+                created = cursor.rowcount == 1
+        except sqlite3.IntegrityError:  # the rare reference collision: draw another
+            continue
+        row = _one(
+            db,
+            "SELECT * FROM pledges WHERE school_code = ? AND name = ? AND phone = ? AND pledge_version = ?",
+            key,
+        )
+        return row, created
+    raise RuntimeError("could not draw a unique pledge reference")
+
+
+def replace_roster(db, school_code: str, people: list[dict], actor: str) -> int:
+    """Replace a school's staff list (name, phone, role) in one transaction."""
+    stamp = timestamp()
+    with transaction(db):
+        db.execute("DELETE FROM roster WHERE school_code = ?", [school_code])
+        db["roster"].insert_all(
+            {"school_code": school_code, **person, "uploaded_at": stamp} for person in people
+        )
+        audit(db, actor, "roster.upload", school_code, {"rows": len(people)})
+    return len(people)
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def load_settings(db) -> CountySettings:
+    stored = {r["key"]: json.loads(r["value"]) for r in db.query("SELECT key, value FROM settings")}
+    known = {k: v for k, v in stored.items() if k in CountySettings.model_fields}
+    return CountySettings.model_validate(known)
+
+
+def save_settings(db, new: CountySettings, actor: str) -> dict[str, tuple[Any, Any]]:
+    """Store the settings that changed, each change audited as old -> new."""
+    with transaction(db):
+        old = to_row(load_settings(db))
+        changes = {k: (old[k], v) for k, v in to_row(new).items() if old[k] != v}
+        stamp = timestamp()
+        for key, (_before, after) in changes.items():
+            db["settings"].upsert(
+                {"key": key, "value": json.dumps(after, ensure_ascii=False), "updated_at": stamp, "updated_by": actor},
+                pk="key",
+            )
+            audit(db, actor, "settings.change", key, {"old": _before, "new": after})
+    return changes
+
+
+# --- bureau admins and login throttling ------------------------------------------------------
+
+
+def create_admin(db, username: str, password_hash: str) -> None:
+    with transaction(db):
+        db["admins"].upsert(
+            {"username": username, "password_hash": password_hash, "created_at": timestamp()}, pk="username"
+        )
+        audit(db, "cli", "admin.create", username)
+
+
+def get_admin(db, username: str) -> dict | None:
+    return _one(db, "SELECT * FROM admins WHERE username = ?", [username])
+
+
+def recent_failures(db, key: str, window_seconds: float) -> int:
+    since = now().timestamp() - window_seconds
+    (count,) = db.execute(
+        "SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?", [key, since]
+    ).fetchone()
+    return count
+
+
+def record_login(db, keys: list[str], ok: bool, actor: str, window_seconds: float) -> None:
+    """Audit a login attempt; count a failure against each key (school, account, address)."""
+    stamp = now().timestamp()
+    with transaction(db):
+        db.execute("DELETE FROM login_failures WHERE at < ?", [stamp - window_seconds])
+        if ok:
+            db.execute(f"DELETE FROM login_failures WHERE key IN ({','.join('?' * len(keys))})", keys)
+        else:
+            db["login_failures"].insert_all({"key": k, "at": stamp} for k in keys)
+        audit(db, actor, "login.success" if ok else "login.failure")
+
+
+# --- snapshot --------------------------------------------------------------------------------
+
+
+def snapshot(db, dest: str | Path) -> Path:
+    """A consistent copy of the live data for the bureau: every data table, no secrets or drafts.
+
+    Everything is copied inside one read transaction of the live database (WAL lets writers go
+    on meanwhile), into a new file attached to the same connection.
+    """
+    dest = Path(dest)
+    dest.unlink(missing_ok=True)
+    conn = sqlite3.connect(db_path(db), isolation_level=None)
+    try:
+        conn.execute("ATTACH DATABASE ? AS export", [str(dest)])
+        conn.execute("BEGIN")
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+            if r[0] not in PRIVATE_TABLES
+        ]
+        for table in tables:
+            create_sql = conn.execute(
+                "SELECT sql FROM main.sqlite_master WHERE type='table' AND name = ?", [table]
+            ).fetchone()[0]
+            secret = SECRET_COLUMNS.get(table, ())
+            columns = [r[1] for r in conn.execute(f'PRAGMA main.table_info("{table}")') if r[1] not in secret]
+            conn.execute(create_sql.replace("CREATE TABLE ", "CREATE TABLE export.", 1))
+            for column in secret:
+                conn.execute(f'ALTER TABLE export."{table}" DROP COLUMN "{column}"')
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            conn.execute(f'INSERT INTO export."{table}" ({quoted}) SELECT {quoted} FROM main."{table}"')
+        for kind in ("index", "view"):
+            for name, sql in conn.execute(
+                f"SELECT name, sql FROM main.sqlite_master WHERE type = '{kind}' AND sql IS NOT NULL"
+            ):
+                table_of = conn.execute("SELECT tbl_name FROM main.sqlite_master WHERE name = ?", [name]).fetchone()[0]
+                if kind == "view" or table_of in tables:
+                    if kind == "index" and any(c in sql for c in SECRET_COLUMNS.get(table_of, ())):
+                        continue
+                    conn.execute(_into_export(sql, kind))
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE export")
+    finally:
+        conn.close()
+    return dest
+
+
+def _into_export(sql: str, kind: str) -> str:
+    head = f"CREATE {'UNIQUE ' if sql.upper().startswith('CREATE UNIQUE') else ''}{kind.upper()} "
+    rest = sql[len(head):]
+    if rest.upper().startswith("IF NOT EXISTS "):
+        rest = rest[len("IF NOT EXISTS "):]
+    return f"{head}export.{rest}"
+
+
+def db_path(db) -> str:
+    return db.execute("PRAGMA database_list").fetchone()[2]
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _one(db, sql: str, params: list) -> dict | None:
+    return next(iter(db.query(sql, params)), None)
+
+
+def _insert_sql(table: str, columns: list[str]) -> str:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'

@@ -1,0 +1,36 @@
+"""What every template can use: the bureau's name, masking, verdict labels, form macros' helpers."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask
+
+from schemas import VERDICT_LABELS, Condition
+
+from . import storage
+from .db import get_db
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****1234: the lists shown to schools never show a whole phone number."""
+    if not phone or len(phone) < 7:
+        return phone or ""
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def _globals() -> dict:
+    try:
+        bureau_name = storage.load_settings(get_db()).bureau_name
+    except sqlite3.Error:  # an error page must render even when the database does not answer
+        bureau_name = "县教育局"
+    return {
+        "bureau_name": bureau_name,
+        "verdict_labels": VERDICT_LABELS,
+        "condition_labels": Condition.LABELS,
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_globals)
+    app.add_template_filter(mask_phone)

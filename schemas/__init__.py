@@ -1,0 +1,20 @@
+"""The single source of every form, rule, column and generated page.
+
+This package knows nothing of Flask or SQLite: it is the bureau's checklist, pledge and settings
+as pydantic models, and the pure functions over them.
+"""
+
+from .base import TZ, Condition, Policy, meta, now, today
+from .messages import field_messages
+from .pledge import PLEDGE_ITEMS, PLEDGE_VERSION, Pledge, pledge_text, pledge_text_sha256
+from .readiness import SCHEMA_VERSION, SECTION_BY_ID, SECTIONS, Declaration, Section
+from .school import BUREAU_KIND, KINDS, School
+from .settings import CountySettings
+from .verdict import NOT_READY, READY, VERDICT_LABELS, Gap, Verdict, verdict
+
+__all__ = [
+    "BUREAU_KIND", "Condition", "CountySettings", "Declaration", "Gap", "KINDS", "NOT_READY",
+    "PLEDGE_ITEMS", "PLEDGE_VERSION", "Pledge", "Policy", "READY", "SCHEMA_VERSION",
+    "SECTIONS", "SECTION_BY_ID", "School", "Section", "TZ", "VERDICT_LABELS", "Verdict",
+    "field_messages", "meta", "now", "pledge_text", "pledge_text_sha256", "today", "verdict",
+]

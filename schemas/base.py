@@ -1,0 +1,192 @@
+"""The building blocks every model in `schemas/` is made of.
+
+An *item* is a pydantic field that also carries what the bureau's world needs to know about it:
+its Chinese label, a help text, the reopening condition it counts toward, the policy heading that
+explains it and, for conditions, what it takes to meet them. The form, the verdict, the database
+columns and the site's generated pages all read these from the model, so an item is written once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Iterator
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+PHONE_PATTERN = r"^1[3-9]\d{9}$"
+
+
+def now() -> dt.datetime:
+    """The current time in Asia/Shanghai, whatever the server's own zone."""
+    return dt.datetime.now(TZ)
+
+
+def today() -> dt.date:
+    return now().date()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A heading of the policy site: `page` is the Markdown source path under content/."""
+
+    page: str
+    heading: str
+
+    @property
+    def anchor(self) -> str:
+        from pymdownx.slugs import slugify  # the same slugify the site's toc uses
+
+        return slugify(case="lower")(self.heading, "-")
+
+    @property
+    def path(self) -> str:
+        """The page's URL path on the site (MkDocs' directory URLs)."""
+        page = self.page.removesuffix(".md")
+        if page == "index":
+            return ""
+        return page.removesuffix("/index") + "/"
+
+    def url(self, site_root: str = "/") -> str:
+        return f"{site_root}{self.path}#{self.anchor}"
+
+    def markdown_link(self, from_page: str = "") -> str:
+        """A link for a Markdown page of the site, relative to the docs dir."""
+        depth = from_page.count("/")
+        return "../" * depth + f"{self.page}#{self.anchor}"
+
+
+class Condition:
+    """The reopening conditions of the speech (三个不开学) and teaching readiness."""
+
+    C1 = "C1"
+    C2 = "C2"
+    C3 = "C3"
+    T = "T"
+    LABELS = {
+        "C1": "疫情得到基本控制",
+        "C2": "学校基本防控条件具备",
+        "C3": "师生和校园公共卫生安全得到切实保障",
+        "T": "开学教学准备",
+    }
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a condition item needs to hold. `holds(value, declaration, settings)`."""
+
+    holds: Callable[[Any, Any, Any], bool]
+    wording: str  # shown on the checklist and with a gap, e.g. "需 ≥ 1"
+
+
+TICKED = Requirement(lambda value, _d, _s: value is True, "需勾选")
+
+
+def item(
+    label: str,
+    *,
+    help: str | None = None,
+    condition: str | None = None,
+    policy: Policy | None = None,
+    requires: Requirement | None = None,
+    choices: dict[str, str] | None = None,
+    widget: str | None = None,
+    messages: dict[str, str] | None = None,
+    must_be_true: bool = False,
+    **constraints: Any,
+) -> Any:
+    """A model field with the metadata the form, verdict, columns and site read.
+
+    `messages` overrides the Chinese message of a pydantic error type for this field;
+    `must_be_true` makes a checkbox one that has to be ticked (a pledge item).
+    """
+    extra = {
+        "must_be_true": must_be_true,
+        "messages": messages,
+        "condition": condition,
+        "policy": policy,
+        "requires": requires or (TICKED if condition else None),
+        "choices": choices,
+        "widget": widget,
+    }
+    return Field(title=label, description=help, json_schema_extra=extra, **constraints)
+
+
+def phone_item(label: str, **kwargs: Any) -> Any:
+    """A mainland mobile number: 1[3-9] and nine more digits."""
+    return item(
+        label,
+        pattern=PHONE_PATTERN,
+        messages={"string_pattern_mismatch": "请填写正确的手机号码:11 位数字,以 13–19 开头"},
+        widget="tel",
+        **kwargs,
+    )
+
+
+def meta(field: FieldInfo) -> dict[str, Any]:
+    return field.json_schema_extra or {}  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule: when `holds(model)` is false, `message` goes on `field`."""
+
+    field: str
+    holds: Callable[[Any], bool]
+    message: str
+
+
+def sum_rule(total: str, parts: tuple[str, ...], message: str) -> Rule:
+    return Rule(total, lambda m: sum(getattr(m, p) for p in parts) == getattr(m, total), message)
+
+
+def at_most_rule(field: str, bound: Callable[[Any], int], message: str) -> Rule:
+    return Rule(field, lambda m: getattr(m, field) <= bound(m), message)
+
+
+class ChecklistModel(BaseModel):
+    """Base of every form model. Cross-field rules live in `rules` on each class.
+
+    All rules of the class and its bases are checked together, so a person sees every broken
+    rule at once; the error carries which field each message belongs to.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    rules: ClassVar[tuple[Rule, ...]] = ()
+
+    @classmethod
+    def all_rules(cls) -> Iterator[Rule]:
+        for name, info in cls.model_fields.items():
+            if meta(info).get("must_be_true"):
+                yield Rule(name, lambda m, name=name: getattr(m, name) is True, f"请勾选:{info.title}")
+        seen: set[int] = set()
+        for klass in reversed(cls.__mro__):
+            for rule in klass.__dict__.get("rules", ()):
+                if id(rule) not in seen:
+                    seen.add(id(rule))
+                    yield rule
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> "ChecklistModel":
+        problems = [(r.field, r.message) for r in self.all_rules() if not r.holds(self)]
+        if problems:
+            raise PydanticCustomError(
+                "cross_field", "；".join(m for _, m in problems), {"problems": problems}
+            )
+        return self
+
+    @classmethod
+    def items(cls) -> dict[str, FieldInfo]:
+        return dict(cls.model_fields)
+
+
+def not_in_future(value: dt.date | None) -> dt.date | None:
+    if value is not None and value > today():
+        raise PydanticCustomError("date_in_future", "日期不能晚于今天")
+    return value

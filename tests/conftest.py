@@ -1,0 +1,117 @@
+"""Fixtures: a real app on a real temporary SQLite file for every test (as in Flask's tutorial)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+import schemas
+from checklist_app import REPO_ROOT, create_app, storage
+from schemas import School
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The policy site, built once per run exactly as `checklist build-site` builds it."""
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO_ROOT / "mkdocs.yml"), "-d", str(out)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app(
+        {
+            "DATABASE": str(tmp_path / "checklist.db"),
+            "SECRET_KEY": "test-secret-key",
+            "TESTING": True,
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    connection = storage.open_db(app.config["DATABASE"])
+    yield connection
+    connection.close()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on the page at `url` (as a browser would read it)."""
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no csrf_token on {url} (status {page.status_code})"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_school(db):
+    """Create a school and return (row, access code); the access code is issued as the CLI does."""
+
+    def make(code="SCH01", name="测试小学", kind="小学", township="城关镇"):
+        storage.upsert_schools(db, [School(code=code, name=name, kind=kind, township=township)])
+        issued = storage.issue_access_codes(db, [code], actor="test")[0]
+        return storage.get_school(db, code), issued["access_code"]
+
+    return make
+
+
+def valid_declaration_answers(**changes) -> dict:
+    """A declaration meeting every C2, C3 and T item under the default settings."""
+    answers = {name: True for name, info in schemas.Declaration.model_fields.items() if info.annotation is bool}
+    answers |= {
+        "ledger_date": schemas.today().isoformat(),
+        "staff_total": 50,
+        "staff_in_county": 45,
+        "staff_out_county_in_province": 3,
+        "staff_out_of_province": 2,
+        "students_total": 600,
+        "students_in_county": 590,
+        "students_out_county_in_province": 6,
+        "students_out_of_province": 4,
+        "returned_today": 2,
+        "isolating": 3,
+        "staff_code_registered": 50,
+        "disinfectant_litres": "80.5",
+        "thermometers": 4,
+        "masks": 650 * 14,
+        "not_home_14_days": 0,
+        "special_students": 12,
+        "leadership_meeting_on": None,
+        "work_plan": None,
+        "principal_name": "王校长",
+        "principal_phone": "13812345678",
+        "signature": "王校长",
+    }
+    answers.update(changes)
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+def valid_pledge_answers(**changes) -> dict:
+    answers = {
+        "name": "李老师",
+        "role": "teacher",
+        "phone": "13912345678",
+        "whereabouts": "in_county",
+        "signature": "李老师",
+        **{name: True for name in schemas.PLEDGE_ITEMS},
+    }
+    answers.update(changes)
+    return answers
