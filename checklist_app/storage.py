@@ -384,6 +384,18 @@ def latest_declaration(db, school_code: str) -> dict | None:
     return _one(db, "SELECT * FROM latest_declarations WHERE school_code = ?", [school_code])
 
 
+def declaration_from_row(row: dict) -> BaseModel:
+    """A stored version as the Declaration model, to recompute its verdict under today's settings.
+
+    `model_construct`: the row was valid when submitted; a later rule must not hide it.
+    """
+    values = {k: row[k] for k in Declaration.model_fields if k in row}
+    for name, info in Declaration.model_fields.items():
+        if info.annotation is bool and values.get(name) is not None:
+            values[name] = bool(values[name])
+    return Declaration.model_construct(**values)
+
+
 # --- pledges ---------------------------------------------------------------------------------
 
 
@@ -424,6 +436,27 @@ def replace_roster(db, school_code: str, people: list[dict], actor: str) -> int:
         )
         audit(db, actor, "roster.upload", school_code, {"rows": len(people)})
     return len(people)
+
+
+def roster_status(db, school_code: str) -> dict[str, list[dict]]:
+    """Who on the roster has signed the current pledge version, who has not, and who signed
+    without being on the roster (kept, flagged). A person is matched by name and phone."""
+    version = schemas.PLEDGE_VERSION
+    signed = list(db.query(
+        """SELECT r.name, r.phone, r.role, p.reference, p.submitted_at FROM roster r
+           JOIN pledges p ON p.school_code = r.school_code AND p.name = r.name AND p.phone = r.phone
+            AND p.pledge_version = ?
+           WHERE r.school_code = ? ORDER BY r.id""", [version, school_code]))
+    unsigned = list(db.query(
+        """SELECT r.name, r.phone, r.role FROM roster r WHERE r.school_code = ? AND NOT EXISTS (
+             SELECT 1 FROM pledges p WHERE p.school_code = r.school_code AND p.name = r.name
+              AND p.phone = r.phone AND p.pledge_version = ?) ORDER BY r.id""", [school_code, version]))
+    not_on_roster = list(db.query(
+        """SELECT p.name, p.phone, p.role, p.reference, p.submitted_at FROM pledges p
+           WHERE p.school_code = ? AND p.pledge_version = ? AND NOT EXISTS (
+             SELECT 1 FROM roster r WHERE r.school_code = p.school_code AND r.name = p.name
+              AND r.phone = p.phone) ORDER BY p.id""", [school_code, version]))
+    return {"signed": signed, "unsigned": unsigned, "not_on_roster": not_on_roster}
 
 
 # --- settings --------------------------------------------------------------------------------
