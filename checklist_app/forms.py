@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
 from wtforms import fields, validators
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import NumberInput
 
 from schemas import field_messages, meta
@@ -36,6 +37,10 @@ class _ChineseParseError:
         except ValueError:
             self.data = None
             raise ValueError(MESSAGES[self.parse_message].format(label=self.label.text)) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:  # unreadable input: say so once, skip the range checks
+            raise validators.StopValidation()
 
 
 class IntegerField(_ChineseParseError, fields.IntegerField):
@@ -56,7 +61,7 @@ class TimeField(_ChineseParseError, fields.TimeField):
 
 class RadioField(fields.RadioField):
     def pre_validate(self, form):
-        if self.data not in {value for value, _label in self.choices}:
+        if self.data not in {choice.value for choice in self.choices}:
             raise validators.StopValidation(MESSAGES["literal_error"].format(label=self.label.text))
 
 
@@ -109,7 +114,8 @@ def _field(name: str, info) -> fields.Field:
     options["validators"] = checks
 
     if extra.get("choices"):
-        return RadioField(choices=list(extra["choices"].items()), **options)
+        choices = [SelectChoice(value, label) for value, label in extra["choices"].items()]
+        return RadioField(choices=choices, **options)
     if kind is int:
         widget = NumberInput(min=bounds.get("ge"), max=bounds.get("le"))
         return IntegerField(widget=widget, render_kw={"inputmode": "numeric"}, **options)

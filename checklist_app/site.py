@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, send_from_directory
 from werkzeug.security import safe_join
 
+from .security import is_app_path
+
 bp = Blueprint("site", __name__)
 
 
@@ -17,6 +19,8 @@ def _site_dir() -> Path:
 @bp.route("/", defaults={"path": ""})
 @bp.route("/<path:path>")
 def page(path: str):
+    if is_app_path("/" + path):  # the app owns these; its own 404 page answers
+        abort(404)
     site = _site_dir()
     target = safe_join(str(site), path)
     if target is None:

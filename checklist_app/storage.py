@@ -195,10 +195,13 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-def add_model_columns(db: sqlite_utils.Database) -> list[str]:
+TABLE_MODELS: dict[str, type[BaseModel]] = {"declarations": Declaration, "pledges": Pledge, "schools": School}
+
+
+def add_model_columns(db: sqlite_utils.Database, models=TABLE_MODELS) -> list[str]:
     """Add a column for every model field a table lacks: a new item is one edit in `schemas/`."""
     added = []
-    for table, model in (("declarations", Declaration), ("pledges", Pledge), ("schools", School)):
+    for table, model in models.items():
         existing = db[table].columns_dict
         for name, kind in model_columns(model).items():
             if name not in existing:
@@ -589,3 +592,114 @@ def _one(db, sql: str, params: list) -> dict | None:
 def _insert_sql(table: str, columns: list[str]) -> str:
     cols = ", ".join(f'"{c}"' for c in columns)
     return f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
+
+
+# --- pledges and roster ----------------------------------------------------------------------
+
+
+def pledge_by_reference(db, school_code: str, reference: str) -> dict | None:
+    """One school's pledge by its receipt reference (the receipt page asks for both)."""
+    return _one(
+        db, "SELECT * FROM pledges WHERE school_code = ? AND reference = ?", [school_code, reference]
+    )
+
+
+# --- bureau console --------------------------------------------------------------------------
+# The county at a glance in a handful of queries, whatever the number of schools: every count is
+# aggregated in SQL, never one query per school.
+
+
+def school_overview(db) -> list[dict]:
+    """Every organisation with its pledge counts: pledges signed (current version), roster size
+    and how many on the roster signed. No secrets: only whether an access code was issued."""
+    return list(db.query(
+        """SELECT s.code, s.name, s.kind, s.township, s.access_code_issued_at,
+                  s.access_code_hash IS NOT NULL AS has_access_code,
+                  COALESCE(p.signed, 0) AS pledges,
+                  COALESCE(r.roster_size, 0) AS roster_size,
+                  COALESCE(r.roster_signed, 0) AS roster_signed
+           FROM schools s
+           LEFT JOIN (SELECT school_code, COUNT(*) AS signed FROM pledges
+                      WHERE pledge_version = :version GROUP BY school_code) p ON p.school_code = s.code
+           LEFT JOIN (SELECT r.school_code, COUNT(*) AS roster_size, COUNT(p.id) AS roster_signed
+                      FROM roster r LEFT JOIN pledges p
+                        ON p.school_code = r.school_code AND p.name = r.name AND p.phone = r.phone
+                       AND p.pledge_version = :version
+                      GROUP BY r.school_code) r ON r.school_code = s.code
+           ORDER BY s.township, s.code""",
+        {"version": schemas.PLEDGE_VERSION},
+    ))
+
+
+def latest_declaration_rows(db) -> list[dict]:
+    """The latest version of every school's declaration, all columns, in one query."""
+    return list(db.query("SELECT * FROM latest_declarations ORDER BY school_code"))
+
+
+def unsigned_roster(db) -> list[dict]:
+    """Everyone on a roster who has not signed the current pledge version, county-wide."""
+    return list(db.query(
+        """SELECT r.school_code, r.name, r.role FROM roster r WHERE NOT EXISTS (
+             SELECT 1 FROM pledges p WHERE p.school_code = r.school_code AND p.name = r.name
+              AND p.phone = r.phone AND p.pledge_version = ?)
+           ORDER BY r.school_code, r.id""",
+        [schemas.PLEDGE_VERSION],
+    ))
+
+
+def schools_without_access_code(db) -> list[str]:
+    return [r["code"] for r in db.query("SELECT code FROM schools WHERE access_code_hash IS NULL ORDER BY code")]
+
+
+def audit_entries(db, actions: tuple[str, ...], limit: int = 20) -> list[dict]:
+    """The most recent audit_log rows of the given actions, newest first, detail decoded."""
+    marks = ",".join("?" * len(actions))
+    rows = db.query(
+        f"SELECT * FROM audit_log WHERE action IN ({marks}) ORDER BY id DESC LIMIT ?", [*actions, limit]
+    )
+    return [{**r, "detail": json.loads(r["detail"]) if r["detail"] else None} for r in rows]
+
+
+def log_event(db, actor: str, action: str, target: str = "", detail: Any = None) -> None:
+    """An audited event that changes nothing else (a download, a refused login), in its own
+    transaction."""
+    with transaction(db):
+        audit(db, actor, action, target, detail)
+
+
+# --- school pages ----------------------------------------------------------------------------
+# Every query takes the school code of the session: a school reads only its own versions.
+
+
+def school_code_matching(db, typed: str) -> str | None:
+    """The stored code a school typed at login, whatever its letter case (an exact match first)."""
+    row = _one(
+        db,
+        "SELECT code FROM schools WHERE code = ? COLLATE NOCASE ORDER BY code = ? DESC LIMIT 1",
+        [typed, typed],
+    )
+    return row["code"] if row else None
+
+
+def declaration_version(db, school_code: str, version: int) -> dict | None:
+    return _one(
+        db, "SELECT * FROM declarations WHERE school_code = ? AND version = ?", [school_code, version]
+    )
+
+
+def previous_declaration(db, school_code: str, version: int) -> dict | None:
+    """The version submitted before `version`, to show what changed."""
+    return _one(
+        db,
+        "SELECT * FROM declarations WHERE school_code = ? AND version < ? ORDER BY version DESC LIMIT 1",
+        [school_code, version],
+    )
+
+
+def declaration_by_submit_key(db, school_code: str, submit_key: str) -> dict | None:
+    """The version a submit form already made (a double click or a resent form)."""
+    return _one(
+        db,
+        "SELECT * FROM declarations WHERE school_code = ? AND submit_key = ?",
+        [school_code, submit_key],
+    )

@@ -1,0 +1,61 @@
+"""The site's pages generated from schemas/: every label, every pledge line, every policy link."""
+
+import html
+import re
+
+import pytest
+
+import schemas
+from schemas import Condition, meta
+from checklist_app import storage
+from schemas.settings import CountySettings
+
+
+def page_html(built_site, path: str) -> str:
+    return (built_site / path / "index.html").read_text(encoding="utf-8")
+
+
+def visible_text(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def all_policies():
+    models = [*schemas.SECTIONS, schemas.Pledge, CountySettings]
+    found = {section.policy for section in schemas.SECTIONS}
+    for model in models:
+        found |= {meta(info)["policy"] for info in model.model_fields.values() if meta(info).get("policy")}
+    return sorted(found, key=lambda p: (p.page, p.heading))
+
+
+@pytest.mark.parametrize("policy", all_policies(), ids=lambda p: f"{p.page}#{p.heading}")
+def test_every_policy_reference_resolves_to_a_real_heading_id(built_site, policy):
+    assert f'id="{policy.anchor}"' in page_html(built_site, policy.path)
+
+
+def test_checklist_page_holds_every_spec_label_with_its_condition(built_site):
+    text = visible_text(page_html(built_site, "checklist/"))
+    for section in schemas.SECTIONS:
+        assert section.title in text
+        for info in section.model_fields.values():
+            assert info.title in text
+    for label in Condition.LABELS.values():
+        assert label in text
+
+
+def test_pledge_page_shows_the_very_text_the_form_shows(built_site):
+    text = visible_text(page_html(built_site, "pledge/"))
+    for line in schemas.pledge_text().splitlines():
+        assert line in text, line
+
+
+def test_data_dictionary_lists_every_downloaded_table_and_column(built_site, tmp_path):
+    text = visible_text(page_html(built_site, "data-dictionary/"))
+    db = storage.open_db(tmp_path / "d.db")
+    storage.migrate(db)
+    for table in [t for t in db.table_names() if t not in storage.PRIVATE_TABLES]:
+        assert table in text
+        for column in db[table].columns_dict:
+            if column in storage.SECRET_COLUMNS.get(table, ()):
+                assert column not in text
+            else:
+                assert column in text

@@ -1,0 +1,59 @@
+"""The verdict (三个不开学): C1 from the county, C2 and C3 from the declaration; T never decides."""
+
+import pytest
+
+from schemas import NOT_READY, READY, CountySettings, Declaration, verdict
+from schemas.verdict import condition_items
+from tests.conftest import valid_declaration_answers
+
+CONTROLLED = CountySettings(epidemic_controlled=True)
+
+# What turns each C2/C3 item from met to unmet.
+UNMET = {"thermometers": 0, "masks": 650 * 14 - 1, "staff_code_registered": 49, "not_home_14_days": 1}
+
+
+def declaration(**changes):
+    return Declaration.model_validate(valid_declaration_answers(**changes))
+
+
+def legal_items():
+    return [name for name, info in condition_items() if info.json_schema_extra["condition"] in ("C2", "C3")]
+
+
+def test_meeting_every_item_with_c1_on_is_ready_without_gaps():
+    result = verdict(declaration(), CONTROLLED)
+    assert result.value == READY
+    assert result.gaps == ()
+
+
+@pytest.mark.parametrize("field", legal_items())
+def test_any_single_c2_or_c3_item_unmet_makes_not_ready_with_exactly_that_gap(field):
+    result = verdict(declaration(**{field: UNMET.get(field, False)}), CONTROLLED)
+    assert result.value == NOT_READY
+    assert [g.field for g in result.gaps] == [field]
+    assert result.gaps[0].condition == Declaration.model_fields[field].json_schema_extra["condition"]
+
+
+def test_c1_off_gives_not_ready_with_the_c1_gap():
+    result = verdict(declaration(), CountySettings(epidemic_controlled=False))
+    assert result.value == NOT_READY
+    assert [(g.field, g.condition) for g in result.gaps] == [("epidemic_controlled", "C1")]
+
+
+@pytest.mark.parametrize("field", [n for n, i in condition_items() if i.json_schema_extra["condition"] == "T"])
+def test_unmet_teaching_items_are_gaps_but_never_change_the_verdict(field):
+    result = verdict(declaration(**{field: False}), CONTROLLED)
+    assert result.value == READY
+    assert [(g.field, g.condition) for g in result.gaps] == [(field, "T")]
+
+
+def test_masks_needed_follow_the_county_mask_days_setting():
+    people = 650
+    enough_for_10 = declaration(masks=people * 10)
+    assert verdict(enough_for_10, CountySettings(epidemic_controlled=True, mask_days=10)).value == READY
+    assert verdict(enough_for_10, CountySettings(epidemic_controlled=True, mask_days=11)).value == NOT_READY
+
+
+def test_each_gap_links_to_its_policy_heading():
+    result = verdict(declaration(closed_management=False), CONTROLLED)
+    assert result.gaps[0].policy_url == "/prevention/management/#校园管理"
