@@ -1,0 +1,85 @@
+"""The daily tracking ledger (师生跟踪台账日报), as `spec/ledger.md` lists it.
+
+The same numbers as the declaration's 师生管理 section, every day: the place-and-sum rules are
+the declaration's own (`PLACE_RULES`), not written again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+from .base import ChecklistModel, Rule, at_most_rule, item, today
+from .readiness import MANAGEMENT, MAX_PEOPLE, PLACE_RULES, Policy
+
+BACKDATE_DAYS = 3
+POLICY = Policy(MANAGEMENT, "师生管理")
+
+
+def within_reporting_window(value: dt.date) -> dt.date:
+    if value > today():
+        raise PydanticCustomError("date_in_future", "日期不能晚于今天")
+    if value < today() - dt.timedelta(days=BACKDATE_DAYS):
+        raise PydanticCustomError("date_too_old", f"只能填报或更正最近 {BACKDATE_DAYS} 天内的日报")
+    return value
+
+
+ReportDate = Annotated[dt.date, AfterValidator(within_reporting_window)]
+
+
+def count(label: str, **kwargs):
+    return item(label, ge=0, le=MAX_PEOPLE, **kwargs)
+
+
+class LedgerReport(ChecklistModel):
+    report_date: ReportDate = item("日期", help=f"默认今天;可补报或更正最近 {BACKDATE_DAYS} 天内的日报")
+    staff_total: int = count("教职工总数")
+    staff_in_county: int = count("教职工在本县内")
+    staff_out_county_in_province: int = count("教职工在县外省内")
+    staff_out_of_province: int = count("教职工在省外", help="本县内、县外省内、省外三项之和应等于教职工总数")
+    students_total: int = count("学生总数")
+    students_in_county: int = count("学生在本县内")
+    students_out_county_in_province: int = count("学生在县外省内")
+    students_out_of_province: int = count("学生在省外", help="本县内、县外省内、省外三项之和应等于学生总数")
+    returned_staff: int = count("当日返县教职工")
+    returned_students: int = count("当日返县学生")
+    isolating: int = count("居家隔离中的师生", help="不能超过教职工和学生总数之和")
+    on_leave_out_of_county: int = count("请假外出(出县)的教职工", help="不能超过教职工总数")
+    measures: str | None = item(
+        "对返县师生采取的管理措施",
+        help="当日有师生返县时必填,如:居家隔离14天、每日两次测温、包保教师每日联系",
+        max_length=500,
+        widget="textarea",
+        default=None,
+    )
+    reporter: str = item("填报人", min_length=2, max_length=20)
+
+    rules = PLACE_RULES + (
+        at_most_rule(
+            "isolating", lambda m: m.staff_total + m.students_total, "居家隔离中的师生人数不能超过教职工和学生总数之和"
+        ),
+        at_most_rule("on_leave_out_of_county", lambda m: m.staff_total, "请假外出的教职工人数不能超过教职工总数"),
+        Rule(
+            "measures",
+            lambda m: bool(m.measures) or m.returned_staff + m.returned_students == 0,
+            "当日有师生返县,请填写对返县师生采取的管理措施",
+        ),
+    )
+
+
+# The fields a new report starts from: the school's last report, else its last declaration.
+CARRIED_OVER = (
+    "staff_total", "staff_in_county", "staff_out_county_in_province", "staff_out_of_province",
+    "students_total", "students_in_county", "students_out_county_in_province", "students_out_of_province",
+    "isolating", "on_leave_out_of_county", "reporter",
+)
+
+# Measures the bureau sees summed over the county and charted over 30 days.
+TOTALS = (
+    "staff_total", "staff_in_county", "staff_out_county_in_province", "staff_out_of_province",
+    "students_total", "students_in_county", "students_out_county_in_province", "students_out_of_province",
+    "returned_staff", "returned_students", "isolating", "on_leave_out_of_county",
+)
