@@ -6,6 +6,7 @@ are not model fields (keys, times, verdicts), so each label is still written onc
 
 from __future__ import annotations
 
+from .ledger import LedgerReport
 from .pledge import Pledge
 from .readiness import Declaration
 from .school import School
@@ -45,12 +46,19 @@ FIXED_COLUMNS = {
     "action": "操作",
     "target": "对象",
     "detail": "详情(JSON)",
+    "late": "迟报(晚于县里规定的截止时间提交:1 是,0 否)",
     "name": "姓名",
     "phone": "手机号码",
     "role": "身份",
 }
 
-MODELS = {"schools": School, "declarations": Declaration, "latest_declarations": Declaration, "pledges": Pledge}
+MODELS = {
+    "schools": School,
+    "declarations": Declaration,
+    "latest_declarations": Declaration,
+    "pledges": Pledge,
+    "ledger_reports": LedgerReport,
+}
 
 
 def column_label(table: str, column: str) -> str:
