@@ -55,16 +55,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key_beside(app.config["DATABASE"])
 
-    from . import auth, db, errors, security, site, templating
-    from .views import bureau, pledge, school
+    from . import auth, db, errors, security, serving, site, templating
+    from .views import bureau, pledge, school, staff
 
     db.init_app(app)
     security.init_app(app)
+    serving.init_app(app)  # compression, and the client's address behind a proxy
     errors.init_app(app)
     templating.init_app(app)
     auth.init_app(app)
     app.register_blueprint(school.bp)
     app.register_blueprint(pledge.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(bureau.bp)
     app.register_blueprint(site.bp)  # last: its catch-all serves the built policy site
     return app

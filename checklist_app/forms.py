@@ -32,6 +32,9 @@ class _ChineseParseError:
     parse_message = "missing"
 
     def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None  # blank: InputRequired or Optional decides, not a parse error
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:
@@ -39,7 +42,10 @@ class _ChineseParseError:
             raise ValueError(MESSAGES[self.parse_message].format(label=self.label.text)) from None
 
     def pre_validate(self, form):
-        if self.process_errors:  # unreadable input: say so once, skip the range checks
+        blank = not self.raw_data or not str(self.raw_data[0]).strip()
+        # unreadable input: say so once, skip the range checks; a blank one is left to
+        # Optional (no error) or InputRequired ("请填写…")
+        if self.process_errors and not blank:
             raise validators.StopValidation()
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
-from pydantic import ValidationError
+from pydantic import ValidationError, create_model
 
-from schemas import School, field_messages
+from schemas import Pledge, School, field_messages
+from schemas.base import ChecklistModel
+from schemas.pledge import ROLES
 
 
 class TableError(ValueError):
@@ -98,3 +101,55 @@ def parse_schools(data: bytes, filename: str) -> list[School]:
 def parse_schools_file(path: str | Path) -> list[School]:
     path = Path(path)
     return parse_schools(path.read_bytes(), path.name)
+
+
+# --- the staff roster (issue 5) --------------------------------------------------------------
+
+# A roster row is the pledge's own name, phone and role fields: the same bounds and messages.
+RosterEntry = create_model(
+    "RosterEntry",
+    __base__=ChecklistModel,
+    **{f: (Pledge.model_fields[f].annotation, Pledge.model_fields[f]) for f in ("name", "phone", "role")},
+)
+
+ROSTER_HEADERS = {
+    "name": "name", "姓名": "name",
+    "phone": "phone", "手机号码": "phone",
+    "role": "role", "身份": "role",
+}
+ROLE_BY_LABEL = {label: key for key, label in ROLES.items()}
+
+
+def _roster_values(values: dict[str, str]) -> dict[str, str]:
+    """Undo what spreadsheets do to a phone (138 1234 5678, 13812345678.0); a role may be its label."""
+    phone = re.sub(r"[\s-]", "", values.get("phone", ""))
+    role = values.get("role", "")
+    return {**values, "phone": re.sub(r"\.0$", "", phone), "role": ROLE_BY_LABEL.get(role, role)}
+
+
+def parse_roster(data: bytes, filename: str) -> list[dict[str, str]]:
+    """Every row as {name, phone, role}, or TableError naming each bad row; nothing half-read."""
+    problems: list[str] = []
+    people: list[dict[str, str]] = []
+    first_row: dict[tuple[str, str], int] = {}
+    for number, raw in read_rows(data, filename, ROSTER_HEADERS):
+        values = _roster_values(raw)
+        try:
+            person = RosterEntry.model_validate(values)
+        except ValidationError as error:
+            for field, message in field_messages(RosterEntry, error):
+                if field == "role" and values["role"]:
+                    message = f"身份“{values['role']}”无法识别,请填写{'、'.join(ROLES.values())}之一"
+                problems.append(f"第 {number} 行:{message}")
+            continue
+        key = (person.name, person.phone)
+        if key in first_row:
+            problems.append(f"第 {number} 行:{person.name}的姓名和手机号码与第 {first_row[key]} 行重复")
+            continue
+        first_row[key] = number
+        people.append(person.model_dump())
+    if problems:
+        raise TableError(problems)
+    if not people:
+        raise TableError(["文件中没有教职工数据"])
+    return people

@@ -73,7 +73,7 @@ def pledge_markdown() -> str:
         "全体教职工(教师、学校领导、职工)和教育局机关干部,每人签署一次当前版本的承诺书。"
         "签署链接和二维码由学校在本校教职工群里发布;签署后会得到一个回执编号。",
         "",
-        f'<div class="pledge-text" markdown>',
+        '<div class="pledge-text" markdown>',
         "",
     ]
     # each line its own paragraph; "1\\." keeps a numbered item from becoming a Markdown list

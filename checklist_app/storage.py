@@ -12,7 +12,9 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import secrets
+import shutil
 import sqlite3
 from contextlib import contextmanager
 from decimal import Decimal
@@ -23,9 +25,15 @@ import sqlite_utils
 from pydantic import BaseModel
 from sqlite_utils.migrations import Migrations
 
+try:  # the lock that tells restore a server is running (Linux, macOS)
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
 import schemas
 from schemas import CountySettings, Declaration, Pledge, School
-from schemas.base import now
+from schemas.base import TZ, now
+from schemas.ledger import LedgerReport
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -195,7 +203,31 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-TABLE_MODELS: dict[str, type[BaseModel]] = {"declarations": Declaration, "pledges": Pledge, "schools": School}
+@migrations()
+def m002_ledger_reports(db: sqlite_utils.Database) -> None:
+    db["ledger_reports"].create(
+        {
+            "id": int,
+            "school_code": str,
+            **model_columns(LedgerReport),
+            "submitted_at": str,
+            "updated_at": str,
+            "late": int,
+        },
+        pk="id",
+        not_null={"school_code", "report_date", "submitted_at", "updated_at", "late"},
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    _unique(db, "ledger_reports", ["school_code", "report_date"])
+    db["ledger_reports"].create_index(["report_date"], if_not_exists=True)
+
+
+TABLE_MODELS: dict[str, type[BaseModel]] = {
+    "declarations": Declaration,
+    "pledges": Pledge,
+    "schools": School,
+    "ledger_reports": LedgerReport,
+}
 
 
 def add_model_columns(db: sqlite_utils.Database, models=TABLE_MODELS) -> list[str]:
@@ -462,6 +494,57 @@ def roster_status(db, school_code: str) -> dict[str, list[dict]]:
     return {"signed": signed, "unsigned": unsigned, "not_on_roster": not_on_roster}
 
 
+# --- the daily tracking ledger ---------------------------------------------------------------
+
+
+def is_late(report_date: dt.date, at: dt.datetime, deadline: dt.time) -> bool:
+    """A report is late when made after the deadline of its own day (any backfill is late)."""
+    return at > dt.datetime.combine(report_date, deadline, TZ)
+
+
+def record_ledger_report(db, school_code: str, report: LedgerReport, deadline: dt.time) -> tuple[dict, dict | None]:
+    """Store the day's report; a same-day correction replaces the row, audited old -> new.
+
+    Returns the stored row and, for a correction, the fields that changed as {field: (old, new)}.
+    """
+    at = now()
+    values = to_row(report)
+    with transaction(db):
+        old = _one(
+            db,
+            "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date = ?",
+            [school_code, values["report_date"]],
+        )
+        if old is None:
+            db["ledger_reports"].insert(
+                {
+                    "school_code": school_code,
+                    **values,
+                    "submitted_at": at.isoformat(timespec="seconds"),
+                    "updated_at": at.isoformat(timespec="seconds"),
+                    "late": int(is_late(report.report_date, at, deadline)),
+                }
+            )
+            changes = None
+        else:
+            changes = {k: (old[k], v) for k, v in values.items() if old[k] != v}
+            db["ledger_reports"].update(
+                old["id"], {**values, "updated_at": at.isoformat(timespec="seconds")}
+            )
+            audit(db, f"school:{school_code}", "ledger.correct", school_code,
+                  {"report_date": values["report_date"], "changes": {k: {"old": o, "new": n} for k, (o, n) in changes.items()}})
+    row = _one(
+        db, "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date = ?", [school_code, values["report_date"]]
+    )
+    return row, changes
+
+
+def last_ledger_report(db, school_code: str) -> dict | None:
+    return _one(
+        db, "SELECT * FROM ledger_reports WHERE school_code = ? ORDER BY report_date DESC LIMIT 1", [school_code]
+    )
+
+
 # --- settings --------------------------------------------------------------------------------
 
 
@@ -703,3 +786,291 @@ def declaration_by_submit_key(db, school_code: str, submit_key: str) -> dict | N
         "SELECT * FROM declarations WHERE school_code = ? AND submit_key = ?",
         [school_code, submit_key],
     )
+
+
+# --- backup, restore and retention -----------------------------------------------------------
+# A backup is the whole database, secrets included, for putting the service back after a disk
+# dies; `snapshot` above is the bureau's download without them. Restore goes into a stopped
+# instance only: every app holds a shared lock on `<database>.lock` for its life, and restore
+# needs it exclusively.
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BACKUP_MANIFEST = "_backup_manifest"
+
+
+class RestoreRefused(Exception):
+    """A file restore will not put in place. `reason` is one of: missing, not_sqlite, damaged,
+    not_a_backup, newer_schema, in_use; the command line words it for people."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def _lock_path(database_path: str | Path) -> Path:
+    return Path(f"{Path(database_path).resolve()}.lock")
+
+
+def hold_database_lock(database_path: str | Path) -> int:
+    """A shared lock, held by a running app until it closes the returned descriptor."""
+    path = _lock_path(database_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def database_in_use(database_path: str | Path) -> bool:
+    """Whether an app (the server, a command) has this database open: it holds the lock."""
+    path = _lock_path(database_path)
+    if fcntl is None or not path.exists():
+        return False
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
+def known_migrations() -> set[str]:
+    return {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}
+
+
+def content_digest(conn: sqlite3.Connection) -> str:
+    """SHA-256 over the schema and every row of every table (the manifest aside), in file order:
+    integrity_check finds broken pages, this finds a changed value inside a sound page."""
+    digest = hashlib.sha256()
+    objects = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name != ? ORDER BY type, name", [BACKUP_MANIFEST]
+    ).fetchall()
+    for kind, name, sql in objects:
+        digest.update(f"{kind}\x00{name}\x00{sql}\x00".encode())
+        if kind == "table" and not name.startswith("sqlite_"):
+            order = "" if "WITHOUT ROWID" in (sql or "").upper() else " ORDER BY rowid"
+            for row in conn.execute(f'SELECT * FROM "{name}"{order}'):
+                digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def _table_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != ? ORDER BY name",
+        [BACKUP_MANIFEST],
+    )]
+    return {name: conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in names}
+
+
+def _integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    return [] if rows == ["ok"] else rows
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _new_private_file(path: Path) -> None:
+    """An empty file only its owner can read: backups hold password and access-code hashes."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def backup(db, dest: str | Path) -> dict:
+    """A consistent full copy of the live database at `dest`, verified, for `restore`.
+
+    `VACUUM INTO` copies inside one read transaction (WAL lets writers go on), into a temp file
+    beside `dest`; the copy gets a manifest with the digest of its content, must pass
+    integrity_check, is fsynced and only then renamed to `dest`.
+    """
+    dest = Path(dest).resolve()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.tmp")
+    _new_private_file(tmp)
+    try:
+        taken_at = timestamp()
+        source = sqlite3.connect(db_path(db), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            source.execute("VACUUM INTO ?", [str(tmp)])
+        finally:
+            source.close()
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            problems = _integrity_problems(conn)
+            if problems:
+                raise sqlite3.DatabaseError("integrity_check: " + "; ".join(problems[:5]))
+            manifest = {
+                "taken_at": taken_at,
+                "digest": content_digest(conn),
+                "counts": json.dumps(_table_counts(conn)),
+                "migrations": json.dumps([r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]),
+            }
+            conn.execute(f"CREATE TABLE {BACKUP_MANIFEST} (key TEXT PRIMARY KEY, value TEXT)")
+            conn.executemany(f"INSERT INTO {BACKUP_MANIFEST} VALUES (?, ?)", manifest.items())
+        finally:
+            conn.close()
+        _fsync(tmp)
+        os.replace(tmp, dest)
+        _fsync(dest.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return {"path": dest, "bytes": dest.stat().st_size, "taken_at": taken_at,
+            "counts": json.loads(manifest["counts"])}
+
+
+def verify_backup(path: str | Path, drop_manifest: bool = False) -> dict:
+    """Check a backup file as restore would; RestoreRefused when it would be refused.
+
+    Returns its manifest (empty for a plain copy of a database, which is checked by
+    integrity_check alone) and the rows per table.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RestoreRefused("missing", str(path))
+    with open(path, "rb") as handle:
+        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise RestoreRefused("not_sqlite", str(path))
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        problems = _integrity_problems(conn)
+        if problems:
+            raise RestoreRefused("damaged", "; ".join(problems[:5]))
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        applied = []
+        if "_sqlite_migrations" in tables:
+            applied = [r[0] for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [migrations.name]
+            )]
+        if not applied:  # e.g. the bureau's download: no secrets, no migrations
+            raise RestoreRefused("not_a_backup", str(path))
+        unknown = sorted(set(applied) - known_migrations())
+        if unknown:
+            raise RestoreRefused("newer_schema", ", ".join(unknown))
+        manifest = {}
+        if BACKUP_MANIFEST in tables:
+            manifest = dict(conn.execute(f"SELECT key, value FROM {BACKUP_MANIFEST}").fetchall())
+            if content_digest(conn) != manifest.get("digest"):
+                raise RestoreRefused("damaged", "content does not match the digest taken at backup")
+            if drop_manifest:
+                conn.execute(f"DROP TABLE {BACKUP_MANIFEST}")
+        return {"manifest": manifest, "counts": _table_counts(conn)}
+    except sqlite3.DatabaseError as error:  # "file is not a database", "malformed" ...
+        raise RestoreRefused("damaged", str(error)) from None
+    finally:
+        conn.close()
+
+
+def restore(source: str | Path, database_path: str | Path) -> dict:
+    """Put a backup in place of the database of a stopped instance.
+
+    The file is copied beside the database first and the copy is checked (SQLite, integrity,
+    known migrations, digest); nothing at the target changes unless every check passes. The
+    database it replaces is kept beside it as `<name>.before-restore-<time>` (with its WAL).
+    """
+    target = Path(database_path).resolve()
+    source = Path(source)
+    if not source.is_file():
+        raise RestoreRefused("missing", str(source))
+    with open(source, "rb") as handle:
+        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise RestoreRefused("not_sqlite", str(source))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.restore-{secrets.token_hex(4)}.tmp")
+    _new_private_file(tmp)
+    try:
+        with open(source, "rb") as src, open(tmp, "wb") as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+        checked = verify_backup(tmp, drop_manifest=True)
+        for suffix in ("-wal", "-shm", "-journal"):  # a WAL copy left by checking, merged on close
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        _fsync(tmp)
+        if database_in_use(target):
+            raise RestoreRefused("in_use", str(target))
+        kept = _swap_in(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return {**checked, "path": target, "kept": kept}
+
+
+def _swap_in(tmp: Path, target: Path) -> Path | None:
+    """Rename `tmp` over the database; the old one (and its WAL, which must never meet the new
+    file) moves aside first."""
+    kept = None
+    if target.exists():
+        kept = target.with_name(f"{target.name}.before-restore-{now().strftime('%Y%m%dT%H%M%S')}")
+        wal = Path(f"{target}-wal")
+        if wal.exists():
+            os.replace(wal, f"{kept}-wal")
+        try:
+            os.link(target, kept)
+        except OSError:
+            shutil.copy2(target, kept)
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    os.replace(tmp, target)
+    _fsync(target.parent)
+    return kept
+
+
+PURGED_PLEDGES = "FROM pledges WHERE substr(submitted_at, 1, 10) < :before"
+PURGED_DECLARATIONS = """FROM declarations WHERE substr(submitted_at, 1, 10) < :before
+    AND version < (SELECT MAX(version) FROM declarations l WHERE l.school_code = declarations.school_code)"""
+
+
+def purge_before(db, before: dt.date | str, dry_run: bool = True, actor: str = "cli") -> dict:
+    """Delete pledges and declarations submitted before the local date `before` (PIPL: keep
+    personal data no longer than needed), audited; `dry_run` counts what would go and changes
+    nothing.
+
+    Each school's latest declaration stays, however old: it is the school's current standing on
+    the county board, and keeping it keeps version numbers from being reused. Deleted rows are
+    overwritten in the file (secure_delete); backups taken earlier keep them until rotated away.
+    """
+    before = before if isinstance(before, dt.date) else dt.date.fromisoformat(before)
+    if before > now().date():
+        raise ValueError("before must not be after today")
+    params = {"before": before.isoformat(), "version": schemas.PLEDGE_VERSION}
+    if dry_run:
+        return _purge_counts(db, params) | {"dry_run": True}
+    previous = db.execute("PRAGMA secure_delete").fetchone()[0]
+    db.execute("PRAGMA secure_delete = ON")
+    try:
+        with transaction(db):
+            report = _purge_counts(db, params) | {"dry_run": False}
+            db.execute(f"DELETE {PURGED_PLEDGES}", params)
+            db.execute(f"DELETE {PURGED_DECLARATIONS}", params)
+            audit(db, actor, "retention.purge", params["before"], {
+                k: report[k] for k in ("before", "pledges", "declarations", "kept_latest")
+            } | {"schools": {s["code"]: [s["pledges"], s["declarations"]] for s in report["schools"]}})
+    finally:
+        db.execute(f"PRAGMA secure_delete = {int(previous)}")
+    return report
+
+
+def _purge_counts(db, params: dict) -> dict:
+    (pledges,) = db.execute(f"SELECT COUNT(*) {PURGED_PLEDGES}", params).fetchone()
+    (current,) = db.execute(f"SELECT COUNT(*) {PURGED_PLEDGES} AND pledge_version = :version", params).fetchone()
+    (declarations,) = db.execute(f"SELECT COUNT(*) {PURGED_DECLARATIONS}", params).fetchone()
+    (kept,) = db.execute(
+        "SELECT COUNT(*) FROM latest_declarations WHERE substr(submitted_at, 1, 10) < :before", params
+    ).fetchone()
+    schools = list(db.query(
+        f"""SELECT s.code, s.name, COALESCE(p.n, 0) AS pledges, COALESCE(d.n, 0) AS declarations
+            FROM schools s
+            LEFT JOIN (SELECT school_code, COUNT(*) AS n {PURGED_PLEDGES} GROUP BY school_code) p
+              ON p.school_code = s.code
+            LEFT JOIN (SELECT school_code, COUNT(*) AS n {PURGED_DECLARATIONS} GROUP BY school_code) d
+              ON d.school_code = s.code
+            WHERE p.n > 0 OR d.n > 0 ORDER BY s.township, s.code""",
+        params,
+    ))
+    return {"before": params["before"], "pledges": pledges, "current_version_pledges": current,
+            "declarations": declarations, "kept_latest": kept, "schools": schools}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -14,15 +15,26 @@ from schemas import School
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory):
-    """The policy site, built once per run exactly as `checklist build-site` builds it."""
+def site_build(tmp_path_factory):
+    """(the finished `mkdocs build --strict`, its output folder), once per run, offline."""
     out = tmp_path_factory.mktemp("site")
+    env = {k: v for k, v in os.environ.items() if k != "CHECKLIST_BASE_URL"}
+    env["NO_MKDOCS_2_WARNING"] = "1"  # Material's banner about MkDocs 2 is not a build warning
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO_ROOT / "mkdocs.yml"), "-d", str(out)],
         cwd=REPO_ROOT,
+        env=env,
         capture_output=True,
         text=True,
+        timeout=600,
     )
+    return result, out
+
+
+@pytest.fixture(scope="session")
+def built_site(site_build):
+    """The policy site, built exactly as `checklist build-site` builds it."""
+    result, out = site_build
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 

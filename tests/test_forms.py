@@ -88,3 +88,17 @@ def test_a_new_field_on_a_model_reaches_form_validation_and_column_with_no_other
         "declarations.fence_checked"
     ]
     assert db["declarations"].columns_dict["fence_checked"] is int
+
+
+def test_a_blank_required_number_asks_for_it_rather_than_for_a_number(app):
+    form, result = make_form(app, Supplies, {"disinfectant_litres": "1", "thermometers": "", "masks": "1"})
+    assert result is None
+    assert form.thermometers.errors == ["请填写测温仪器(台)"]
+
+
+def test_a_blank_optional_date_is_no_answer_not_an_error(app):
+    from schemas.readiness import TeachingPrep
+
+    form, result = make_form(app, TeachingPrep, {"leadership_meeting_on": "", "work_plan": ""})
+    assert form.leadership_meeting_on.errors == []
+    assert result is not None and result.leadership_meeting_on is None

@@ -1,10 +1,102 @@
-"""The staff pledge, reached from a school's link or QR code (/pledge/<token>)."""
+"""The staff pledge, reached from a school's link or QR code (/pledge/<token>).
 
-from flask import Blueprint, abort
+No login: the unguessable per-school token is the key. No limit per address either: a whole
+staff group signs within minutes, often behind one carrier NAT address. A person signs once per
+pledge version; a repeat is held off by the database's unique constraint and shows the first
+receipt.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+import schemas
+from schemas.pledge import PLEDGE_ITEMS, ROLES, WHEREABOUTS
+
+from .. import storage
+from ..db import get_db
+from ..errors import render_error
+from ..forms import add_error, error_list, form_class, validated
 
 bp = Blueprint("pledge", __name__, url_prefix="/pledge")
+
+UNKNOWN_LINK = "此承诺书链接无效或已被更换。请向学校索取最新的链接或二维码。"
+TEXT_CHANGED = "承诺书内容已更新。请阅读下面的最新内容,再确认签署。"
+REPEAT = "您已签署过本版本承诺书,以下是您第一次签署的回执,本次提交没有重复保存。"
+
+
+def pledge_url(token: str) -> str:
+    """The absolute link a school passes round (and its QR code encodes).
+
+    CHECKLIST_BASE_URL when set, as the CLI writes it; otherwise the address this request came to.
+    """
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return f"{base}/pledge/{token}"
+    return url_for("pledge.form", token=token, _external=True)
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
 def form(token: str):
-    abort(404)
+    db = get_db()
+    school = storage.school_by_pledge_token(db, token)
+    if school is None:
+        return render_error(404, UNKNOWN_LINK)
+    text = schemas.pledge_text()
+    text_sha256 = schemas.pledge_text_sha256(text)
+    pledge_form = form_class(schemas.Pledge)()
+    if request.method == "POST":
+        pledge = validated(pledge_form)
+        if pledge is None:
+            _add_rule_errors(pledge_form)
+        shown = request.form.get("text_sha256")
+        if shown is not None and shown != text_sha256:  # the text changed since the page was shown
+            add_error(pledge_form, None, TEXT_CHANGED)
+        elif pledge is not None:
+            row, created = storage.record_pledge(db, school["code"], pledge, text_sha256)
+            if not created:
+                flash(REPEAT)
+            return redirect(url_for(".receipt", token=token, reference=row["reference"]), 303)
+    errors = error_list(pledge_form)
+    return render_template(
+        "pledge/form.html",
+        school=school,
+        form=pledge_form,
+        item_names=PLEDGE_ITEMS,
+        text=text,
+        text_sha256=text_sha256,
+        errors=errors,
+        errors_present=bool(errors),
+    ), (400 if errors else 200)
+
+
+def _add_rule_errors(pledge_form) -> None:
+    """Every unticked item and a signature that differs, even while another field is wrong.
+
+    The model checks its rules only once every field is valid; a person on a phone should not
+    have to send the form twice to learn that an item was left unticked.
+    """
+    partial = schemas.Pledge.model_construct(**pledge_form.model_data())
+    for rule in schemas.Pledge.all_rules():
+        if not rule.holds(partial):
+            add_error(pledge_form, rule.field, rule.message)
+
+
+@bp.route("/<token>/receipt/<reference>")
+def receipt(token: str, reference: str):
+    db = get_db()
+    school = storage.school_by_pledge_token(db, token)
+    pledge = storage.pledge_by_reference(db, school["code"], reference.upper()) if school else None
+    if pledge is None:
+        return render_error(404, "找不到这份承诺书回执。请检查网址是否完整。")
+    current_text = schemas.pledge_text()
+    shows_current_text = pledge["text_sha256"] == schemas.pledge_text_sha256(current_text)
+    return render_template(
+        "pledge/receipt.html",
+        school=school,
+        pledge=pledge,
+        roles=ROLES,
+        whereabouts=WHEREABOUTS,
+        text=current_text if shows_current_text else None,
+        form_url=url_for(".form", token=token),
+    )

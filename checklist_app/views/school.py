@@ -1,18 +1,458 @@
-"""The school's pages: login, the declaration task list and its sections (/school)."""
+"""The school's pages (/school): login, the declaration task list, one page per section, check
+answers and submit, the result, and the history of submitted versions.
 
-from flask import Blueprint, render_template
+Every query uses the school code of the session (`g.school_code`), never a code from the URL or a
+form, so a school only ever sees and changes its own data.
+"""
 
-from ..auth import school_required
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+import sqlite3
+from dataclasses import dataclass, field, fields as dataclass_fields
+from decimal import Decimal
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from pydantic import ValidationError
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from schemas import (
+    BUREAU_KIND,
+    SECTION_BY_ID,
+    SECTIONS,
+    TZ,
+    Declaration,
+    Gap,
+    Section,
+    Verdict,
+    field_messages,
+    verdict,
+)
+
+from .. import storage
+from ..auth import (
+    check_school_login,
+    end_session,
+    note_login,
+    school_required,
+    safe_next,
+    start_session,
+    throttle_keys,
+    too_many_failures,
+)
+from ..db import get_db
+from ..errors import render_error
+from ..forms import ModelForm, add_error, error_list, form_class, form_from_raw, has_errors, raw_values, validated
 
 bp = Blueprint("school", __name__, url_prefix="/school")
+
+LOGIN_FAILED = "学校代码或访问码不正确"
+LOGGED_OUT = "已退出登录"
+SAVED = "已保存“{title}”"
+NOT_FILLED = "“{title}”尚未填写"
+
+# The promise is asked afresh for every version: it is needed to submit, not to save a draft, and
+# it is not carried over into the next declaration.
+PROMISE = "truthful"
+PROMISE_SECTION = Declaration.section_of(PROMISE).section_id
+
+SUBMIT_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
+class LoginForm(FlaskForm):
+    school_code = StringField(
+        "学校代码",
+        validators=[InputRequired("请填写学校代码"), Length(max=40, message="学校代码不能超过 40 个字符")],
+        render_kw={"autocomplete": "username", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    access_code = PasswordField(
+        "访问码",
+        description="教育局发给本校的访问码,不区分大小写",
+        validators=[InputRequired("请填写访问码"), Length(max=64, message="访问码不能超过 64 个字符")],
+        render_kw={"autocomplete": "current-password", "autocapitalize": "characters"},
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    return render_template("error.html", title="学校登录", message="建设中")
+    if request.method == "GET" and g.get("school_code"):
+        return redirect(url_for(".index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        typed = form.school_code.data.strip()
+        code = storage.school_code_matching(get_db(), typed) or typed
+        keys = throttle_keys("school", code.upper())
+        if too_many_failures(keys):
+            return render_error(429)
+        ok = check_school_login(code, form.access_code.data.strip())
+        note_login(keys, ok, f"school:{code[:40]}")
+        if ok:
+            start_session(school_code=code)
+            return redirect(safe_next(url_for(".index")))
+        add_error(form, None, LOGIN_FAILED)
+    return render_template("school/login.html", form=form, errors=error_list(form))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    end_session()
+    flash(LOGGED_OUT)
+    return redirect(url_for(".login"))
+
+
+# --- the state of a declaration in progress --------------------------------------------------
+
+
+@dataclass
+class SectionState:
+    """One section's answers as typed (None: not started), its form with errors placed."""
+
+    model: type[Section]
+    raw: dict[str, str] | None
+    form: ModelForm
+    instance: Section | None
+
+    @property
+    def valid(self) -> bool:
+        return self.instance is not None and not has_errors(self.form)
+
+    @property
+    def status(self) -> str:
+        if self.raw is None:
+            return "not_started"
+        return "saved" if self.valid else "needs_changes"
+
+
+@dataclass
+class Assessment:
+    """Every section assessed on its own, then the rules across sections wherever they apply."""
+
+    states: dict[str, SectionState]
+    submit_problems: list[tuple[str, str, str]] = field(default_factory=list)  # section, field, message
+
+    def data(self) -> dict:
+        merged: dict = {}
+        for state in self.states.values():
+            if state.instance is not None:
+                merged.update(state.instance.model_dump())
+        return merged
+
+    def problems(self) -> list[tuple[str, str | None, str]]:
+        """(section id, field id or None, message) in page order, for the review page."""
+        found = []
+        for section_id, state in self.states.items():
+            if state.raw is None:
+                found.append((section_id, None, NOT_FILLED.format(title=state.model.title)))
+            else:
+                found.extend((section_id, field_id, message) for field_id, message in error_list(state.form))
+            found.extend(p for p in self.submit_problems if p[0] == section_id)
+        return found
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems()
+
+    def note(self, field_name: str | None, message: str) -> None:
+        """A problem found when the whole declaration is checked, placed on its section."""
+        if field_name in Declaration.model_fields and field_name != PROMISE:
+            add_error(self.states[Declaration.section_of(field_name).section_id].form, field_name, message)
+            return
+        problem = (PROMISE_SECTION, field_name, message)  # the promise, or the whole declaration
+        if problem not in self.submit_problems:
+            self.submit_problems.append(problem)
+
+
+def assess(answers: dict[str, dict | None]) -> Assessment:
+    states = {}
+    for model in SECTIONS:
+        raw = answers.get(model.section_id)
+        form = form_from_raw(model, raw)
+        instance = validated(form) if raw is not None else None
+        states[model.section_id] = SectionState(model, raw, form, instance)
+    assessment = Assessment(states)
+    # Rules across sections (not_home_14_days ≤ all people, the promise) are checked as soon as
+    # the sections they read are valid, so a section shows 需修改 before the submit refuses it.
+    known = SimpleNamespace(**assessment.data())
+    for rule in Declaration.all_rules():
+        try:
+            holds = rule.holds(known)
+        except AttributeError:  # a section this rule reads is not valid yet
+            continue
+        if not holds:
+            assessment.note(rule.field, rule.message)
+    return assessment
+
+
+def raw_from_row(model, row: dict, keep_promise: bool = False) -> dict[str, str]:
+    """A stored version's answers of one model as a form would post them."""
+    raw: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        value = row.get(name)
+        if value is None or (name == PROMISE and not keep_promise):
+            continue
+        if info.annotation is bool:
+            if value:
+                raw[name] = "y"
+        elif isinstance(value, float):
+            raw[name] = format(Decimal(str(value)).normalize(), "f")
+        else:
+            raw[name] = str(value)
+    return raw
+
+
+def current_answers(db, school_code: str) -> dict[str, dict | None]:
+    """Each section's draft; else the last submitted answers (a new declaration starts from
+    them); else None, not started."""
+    drafts = storage.load_drafts(db, school_code)
+    latest = storage.latest_declaration(db, school_code)
+    return {
+        model.section_id: drafts.get(
+            model.section_id, raw_from_row(model, latest) if latest else None
+        )
+        for model in SECTIONS
+    }
+
+
+def typed_answers(form: ModelForm) -> dict[str, str]:
+    """What was typed, blanks left out: an empty box is no answer, whatever its type."""
+    return {name: value for name, value in raw_values(form).items() if value.strip()}
+
+
+def answer_rows(model, raw: dict | None, previous: dict | None = None) -> list[dict]:
+    """The answers of a section for a summary list; `changed` against a previous version."""
+    raw = raw or {}
+    rows = []
+    for name, info in model.model_fields.items():
+        is_tick = info.annotation is bool
+        value = (name in raw) if is_tick else raw.get(name, "")
+        row = {"name": name, "label": info.title, "tick": is_tick, "value": value, "changed": False}
+        if previous is not None and raw.get(name) != previous.get(name):
+            before = (name in previous) if is_tick else previous.get(name, "")
+            row.update(changed=True, before=before)
+        rows.append(row)
+    return rows
+
+
+# --- verdicts as stored and as they would be today -------------------------------------------
+
+
+def stored_verdict(row: dict) -> Verdict:
+    names = {f.name for f in dataclass_fields(Gap)}
+    gaps = tuple(Gap(**{k: g.get(k, "") for k in names}) for g in json.loads(row["gaps"] or "[]"))
+    return Verdict(row["verdict"], gaps)
+
+
+def standing(db, row: dict | None) -> dict | None:
+    """A version's stored verdict and the one today's county settings give; `differs` when the
+    value or the gaps are not the same."""
+    if row is None:
+        return None
+    stored = stored_verdict(row)
+    today = verdict(storage.declaration_from_row(row), storage.load_settings(db))
+    differs = stored.value != today.value or {g.field for g in stored.gaps} != {g.field for g in today.gaps}
+    return {"row": row, "stored": stored, "today": today, "differs": differs}
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _school() -> dict:
+    school = storage.get_school(get_db(), g.school_code)
+    if school is None:  # removed since login
+        end_session()
+        abort(403)
+    return school
+
+
+def _declaring_school() -> dict:
+    school = _school()
+    if school["kind"] == BUREAU_KIND:  # the bureau's own row signs pledges, declares nothing
+        abort(404)
+    return school
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return dt.datetime.fromisoformat(iso).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.context_processor
+def _school_globals() -> dict:
+    school = None
+    if g.get("school_code"):
+        try:
+            school = storage.get_school(get_db(), g.school_code)
+        except sqlite3.Error:  # an error page must render even when the database does not answer
+            pass
+    return {"current_school": school, "when": _when}
 
 
 @bp.route("/")
 @school_required
 def index():
-    return render_template("error.html", title="任务清单", message="建设中")
+    school = _school()
+    if school["kind"] == BUREAU_KIND:
+        return render_template("school/index.html", school=school, declares=False)
+    db = get_db()
+    assessment = assess(current_answers(db, g.school_code))
+    return render_template(
+        "school/index.html",
+        school=school,
+        declares=True,
+        states=assessment.states.values(),
+        complete=assessment.complete,
+        standing=standing(db, storage.latest_declaration(db, g.school_code)),
+    )
+
+
+@bp.route("/declaration/<section_id>", methods=["GET", "POST"])
+@school_required
+def section(section_id: str):
+    model = SECTION_BY_ID.get(section_id)
+    if model is None:
+        abort(404)
+    _declaring_school()
+    db = get_db()
+    if request.method == "POST":
+        storage.save_draft(db, g.school_code, section_id, typed_answers(form_class(model)()))
+    state = assess(current_answers(db, g.school_code)).states[section_id]
+    if request.method == "POST" and state.valid:
+        flash(SAVED.format(title=model.title))
+        return redirect(url_for(".index"))
+    return render_template(
+        "school/section.html",
+        section=model,
+        number=SECTIONS.index(model) + 1,
+        total=len(SECTIONS),
+        form=state.form,
+        errors=error_list(state.form),
+    )
+
+
+def _review(assessment: Assessment, failed: bool = False):
+    problems = assessment.problems()
+    preview = None
+    if all(field_name == PROMISE for _s, field_name, _m in problems):
+        try:
+            preview = verdict(
+                Declaration.model_validate({**assessment.data(), PROMISE: True}),
+                storage.load_settings(get_db()),
+            )
+        except ValidationError:
+            preview = None
+    sections = [
+        {
+            "model": state.model,
+            "status": state.status,
+            "rows": answer_rows(state.model, state.raw) if state.raw is not None else [],
+            "problems": [(f, m) for s, f, m in problems if s == state.model.section_id],
+        }
+        for state in assessment.states.values()
+    ]
+    return render_template(
+        "school/review.html",
+        sections=sections,
+        problems=problems,
+        preview=preview,
+        failed=failed,
+        submit_key=secrets.token_urlsafe(24),
+    )
+
+
+@bp.route("/declaration/review")
+@school_required
+def review():
+    _declaring_school()
+    return _review(assess(current_answers(get_db(), g.school_code)))
+
+
+@bp.route("/declaration/submit", methods=["POST"])
+@school_required
+def submit():
+    _declaring_school()
+    db = get_db()
+    key = request.form.get("submit_key", "")
+    if not SUBMIT_KEY.fullmatch(key):
+        abort(400)
+    done = storage.declaration_by_submit_key(db, g.school_code, key)
+    if done is not None:  # a double click or a resent form: the version it already made
+        return redirect(url_for(".result", version=done["version"]))
+    assessment = assess(current_answers(db, g.school_code))
+    declaration = None
+    if assessment.complete:
+        try:
+            declaration = Declaration.model_validate(assessment.data())
+        except ValidationError as error:
+            for field_name, message in field_messages(Declaration, error):
+                assessment.note(field_name, message)
+    if declaration is None:
+        return _review(assessment, failed=True)
+    row, created = storage.record_declaration(
+        db, g.school_code, declaration, verdict(declaration, storage.load_settings(db)), key
+    )
+    if created:
+        promised = assessment.states[PROMISE_SECTION].raw or {}
+        storage.save_draft(
+            db, g.school_code, PROMISE_SECTION, {k: v for k, v in promised.items() if k != PROMISE}
+        )
+    return redirect(url_for(".result", version=row["version"]))
+
+
+def _version_row(version: int) -> dict:
+    row = storage.declaration_version(get_db(), g.school_code, version)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/declarations/<int:version>/result")
+@school_required
+def result(version: int):
+    _school()
+    row = _version_row(version)
+    return render_template("school/result.html", row=row, verdict=stored_verdict(row))
+
+
+@bp.route("/declarations")
+@school_required
+def history():
+    _school()
+    db = get_db()
+    rows = storage.declaration_versions(db, g.school_code)
+    return render_template(
+        "school/history.html",
+        versions=[{"row": row, "stored": stored_verdict(row)} for row in rows],
+        standing=standing(db, rows[0] if rows else None),
+    )
+
+
+@bp.route("/declarations/<int:version>")
+@school_required
+def version(version: int):
+    _school()
+    db = get_db()
+    row = _version_row(version)
+    previous = storage.previous_declaration(db, g.school_code, version)
+    answers = raw_from_row(Declaration, row, keep_promise=True)
+    before = raw_from_row(Declaration, previous, keep_promise=True) if previous else None
+    sections = [
+        {"model": model, "rows": answer_rows(model, answers, before)} for model in SECTIONS
+    ]
+    return render_template(
+        "school/version.html",
+        row=row,
+        previous=previous,
+        sections=sections,
+        changes=sum(r["changed"] for s in sections for r in s["rows"]),
+        standing=standing(db, row),
+    )
