@@ -1,18 +1,374 @@
-"""The bureau's console and downloads (/bureau)."""
+"""The bureau's console and downloads (/bureau): login, the county on one screen, a school's
+page, the county settings, access codes and the data downloads.
 
-from flask import Blueprint, render_template
+Views hold no SQL: they call `storage`, `county` (the dashboard's rows and lists) and `exports`.
+"""
 
-from ..auth import bureau_required
+from __future__ import annotations
+
+import csv
+import io
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import PasswordField, StringField, validators
+
+from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, now
+from schemas.pledge import ROLES
+from schemas.verdict import LEGAL_CONDITIONS
+
+from .. import county, exports, qr, storage
+from ..auth import (
+    bureau_required,
+    check_admin_login,
+    end_session,
+    note_login,
+    safe_next,
+    start_session,
+    throttle_keys,
+    too_many_failures,
+)
+from ..db import get_db
+from ..errors import render_error
+from ..forms import error_list, form_class, validated
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
+
+PAGE_SIZE = 500  # a county fits on one page; a merged prefecture pages
+SETTINGS_HISTORY = 20
+USERNAME_MAX = 64
+
+EXPORT_TYPES = {
+    "sqlite": "application/vnd.sqlite3",
+    "csv.zip": "application/zip",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def actor() -> str:
+    return f"admin:{g.admin}"
+
+
+def base_url() -> str:
+    return current_app.config["BASE_URL"] or request.host_url.rstrip("/")
+
+
+def pledge_url(token: str) -> str:
+    return f"{base_url()}/pledge/{token}"
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "用户名", validators=[validators.InputRequired("请填写用户名")], render_kw={"autocomplete": "username"}
+    )
+    password = PasswordField(
+        "密码", validators=[validators.InputRequired("请填写密码")], render_kw={"autocomplete": "current-password"}
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    return render_template("error.html", title="教育局登录", message="建设中")
+    if g.get("admin"):
+        return redirect(url_for("bureau.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip()[:USERNAME_MAX]
+        keys = throttle_keys("admin", username)
+        if too_many_failures(keys):
+            storage.log_event(get_db(), f"admin:{username}", "login.throttled")
+            return render_error(429)
+        if check_admin_login(username, form.password.data):
+            note_login(keys, True, f"admin:{username}")
+            start_session(admin=username)
+            return redirect(safe_next(url_for("bureau.dashboard")))
+        note_login(keys, False, f"admin:{username}")
+        form.form_errors.append("用户名或密码不正确")  # the same words whichever was wrong
+    return render_template(
+        "bureau/login.html", form=form, errors=error_list(form), next=safe_next("")
+    )
+
+
+@bp.route("/logout", methods=["POST"])
+@bureau_required
+def logout():
+    end_session()
+    flash("已退出登录")
+    return redirect(url_for("bureau.login"))
+
+
+# --- the county on one screen ----------------------------------------------------------------
 
 
 @bp.route("/")
 @bureau_required
 def dashboard():
-    return render_template("error.html", title="工作台", message="建设中")
+    db = get_db()
+    settings = storage.load_settings(db)
+    rows = county.standings(storage.school_overview(db), storage.latest_declaration_rows(db), settings)
+    query = county.TableQuery.from_args(request.args)
+    shown = county.select(rows, query)
+    pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    completion_svg, left_out = county.completion_chart(rows)
+    return render_template(
+        "bureau/dashboard.html",
+        settings=settings,
+        counts=county.counts(rows),
+        query=query,
+        rows=shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        shown_total=len(shown),
+        page=page,
+        pages=pages,
+        choices=county.choices(rows),
+        sorts=county.SORTS,
+        verdict_filters=county.VERDICT_FILTERS,
+        readiness_chart=Markup(county.readiness_chart(rows)),
+        completion_chart=Markup(completion_svg),
+        completion_left_out=left_out,
+        undeclared_text=county.undeclared_text(shown),
+        unsigned_text=county.unsigned_text(shown, storage.unsigned_roster(db)),
+    )
+
+
+# --- one school ------------------------------------------------------------------------------
+
+
+def _school_or_404(code: str) -> dict:
+    school = storage.get_school(get_db(), code)
+    if school is None:
+        abort(404)
+    return school
+
+
+def declaration_answers(row: dict) -> list[tuple[str, list[tuple[str, object, bool]]]]:
+    """(section title, [(label, value, is_tick)]) in form order, for the summary list."""
+    return [
+        (
+            section.title,
+            [(info.title, row.get(name), info.annotation is bool) for name, info in section.model_fields.items()],
+        )
+        for section in Declaration.sections
+    ]
+
+
+@bp.route("/schools/<code>")
+@bureau_required
+def school(code: str):
+    db = get_db()
+    school = _school_or_404(code)
+    versions = storage.declaration_versions(db, code)
+    wanted = request.args.get("version", type=int)
+    chosen = next((v for v in versions if v["version"] == wanted), versions[0] if versions else None)
+    standing = None
+    if chosen is not None:
+        verdict_now, gaps_now = county.standing_now(chosen, storage.load_settings(db))
+        standing = {
+            "verdict_now": verdict_now,
+            "gaps_now": gaps_now,
+            "verdict_stored": chosen["verdict"],
+            "gaps_stored": county.stored_gaps(chosen),
+            "answers": declaration_answers(chosen),
+        }
+    link = pledge_url(school["pledge_token"])
+    return render_template(
+        "bureau/school.html",
+        school=school,
+        is_bureau=school["kind"] == BUREAU_KIND,
+        versions=versions,
+        chosen=chosen,
+        latest=versions[0] if versions else None,
+        standing=standing,
+        legal_conditions=LEGAL_CONDITIONS,
+        teaching=Condition.T,
+        roster=storage.roster_status(db, code),
+        roles=ROLES,
+        pledge_link=link,
+        pledge_qr=Markup(qr.svg(link)),
+    )
+
+
+@bp.route("/schools/<code>/pledge-qr.png")
+@bureau_required
+def pledge_qr(code: str):
+    school = _school_or_404(code)
+    response = current_app.response_class(qr.png(pledge_url(school["pledge_token"])), mimetype="image/png")
+    response.headers["Content-Disposition"] = f'attachment; filename="{code}-pledge-qr.png"'
+    return response
+
+
+@bp.route("/schools/<code>/pledge-link", methods=["POST"])
+@bureau_required
+def rotate_pledge_link(code: str):
+    _school_or_404(code)
+    if request.form.get("confirm") != "y":
+        flash("未更换承诺书链接:请先勾选确认。")
+    else:
+        storage.rotate_pledge_token(get_db(), code, actor())
+        flash("已更换承诺书链接。旧链接和旧二维码已失效,请把新的二维码发到本单位教职工群。")
+    return redirect(url_for("bureau.school", code=code, _anchor="pledge-link"))
+
+
+# --- county settings -------------------------------------------------------------------------
+
+YES_NO = {True: "是", False: "否", 1: "是", 0: "否"}
+UNSET = "未设置"
+
+
+def setting_label(key: str) -> str:
+    field = CountySettings.model_fields.get(key)
+    return field.title if field and field.title else key
+
+
+def setting_text(key: str, value) -> str:
+    """A stored setting value as a person reads it (ticks are 0/1 in storage)."""
+    field = CountySettings.model_fields.get(key)
+    if value is None or value == "":
+        return UNSET
+    if field is not None and field.annotation is bool:
+        return YES_NO.get(value, str(value))
+    return str(value)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@bureau_required
+def settings():
+    db = get_db()
+    current = storage.load_settings(db)
+    SettingsForm = form_class(CountySettings)
+    form = SettingsForm() if request.method == "POST" else SettingsForm(data=current.model_dump())
+    if request.method == "POST":
+        new = validated(form)
+        if new is not None:
+            changes = storage.save_settings(db, new, actor())
+            if not changes:
+                flash("设置没有变化。")
+            for key, (old, value) in changes.items():
+                flash(f"已更改 {setting_label(key)}:{setting_text(key, old)} → {setting_text(key, value)}")
+            return redirect(url_for("bureau.settings"))
+    return render_template(
+        "bureau/settings.html",
+        form=form,
+        errors=error_list(form),
+        history=storage.audit_entries(db, ("settings.change",), SETTINGS_HISTORY),
+        setting_label=setting_label,
+        setting_text=setting_text,
+    )
+
+
+# --- access codes ----------------------------------------------------------------------------
+
+
+@bp.route("/codes", methods=["GET", "POST"])
+@bureau_required
+def codes():
+    db = get_db()
+    if request.method == "GET":
+        return render_template(
+            "bureau/codes.html", schools=storage.list_schools(db), missing=storage.schools_without_access_code(db)
+        )
+    scope = request.form.get("scope")
+    if scope == "one":
+        code = request.form.get("school_code", "").strip()
+        if storage.get_school(db, code) is None:
+            flash(f"没有学校代码为 {code or '(空)'} 的学校,未生成访问码。")
+            return redirect(url_for("bureau.codes"))
+        targets = [code]
+    elif scope == "missing":
+        targets = storage.schools_without_access_code(db)
+        if not targets:
+            flash("所有学校都已有访问码,未生成新的访问码。")
+            return redirect(url_for("bureau.codes"))
+    elif scope == "all" and request.form.get("confirm") == "y":
+        targets = None
+    else:
+        flash("为全部学校重新生成访问码前,请先勾选确认。")
+        return redirect(url_for("bureau.codes"))
+    issued = storage.issue_access_codes(db, targets, actor())
+    cards = [
+        {
+            "code": row["code"],
+            "name": row["name"],
+            "access_code": row["access_code"],
+            "pledge_url": pledge_url(row["pledge_token"]),
+            "qr": Markup(qr.svg(pledge_url(row["pledge_token"]))),  # about 40 mm printed
+        }
+        for row in issued
+    ]
+    return render_template(
+        "bureau/code_sheet.html", cards=cards, codes_csv=codes_csv(cards), login_url=f"{base_url()}/school/login"
+    )
+
+
+def codes_csv(cards: list[dict]) -> str:
+    """The issued codes as CSV text to copy, in the columns `checklist schools issue-codes` writes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", "name", "access_code", "pledge_url"])
+    writer.writerows([c["code"], c["name"], c["access_code"], c["pledge_url"]] for c in cards)
+    return out.getvalue()
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+
+def _export(extension: str):
+    """Snapshot the live database into a temporary folder, make the file, stream it.
+
+    The file is opened and the folder removed before streaming: the open handle keeps the data
+    until the response is sent, and nothing is left behind on disk, even after a crash.
+    """
+    db = get_db()
+    workdir = Path(tempfile.mkdtemp(prefix="checklist-export-"))
+    try:
+        snapshot = storage.snapshot(db, workdir / "snapshot.sqlite")
+        if extension == "csv.zip":
+            path = exports.write_csv_zip(snapshot, workdir / "export.zip")
+        elif extension == "xlsx":
+            path = exports.write_xlsx(snapshot, workdir / "export.xlsx", title=storage.load_settings(db).bureau_name)
+        else:
+            path = snapshot
+        handle = open(path, "rb")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    name = exports.download_name("checklist", extension, now())
+    storage.log_event(db, actor(), "export.download", name)
+    response = send_file(handle, mimetype=EXPORT_TYPES[extension], as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/export/checklist.sqlite")
+@bureau_required
+def export_sqlite():
+    return _export("sqlite")
+
+
+@bp.route("/export/csv.zip")
+@bureau_required
+def export_csv():
+    return _export("csv.zip")
+
+
+@bp.route("/export/checklist.xlsx")
+@bureau_required
+def export_xlsx():
+    return _export("xlsx")

@@ -1,0 +1,291 @@
+"""The county at a glance: each school's standing now, the counts, the table's filters and sort,
+the charts' data and the lists to copy into a message.
+
+Plain functions over the rows `storage` returns (no Flask, no SQL). The verdict shown is computed
+now, from each school's latest declaration and today's settings; the stored one is the verdict at
+submission, kept beside it so a page can show both where they differ.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from schemas import BUREAU_KIND, NOT_READY, READY, VERDICT_LABELS, CountySettings, Gap, verdict
+from schemas.verdict import LEGAL_CONDITIONS
+
+from . import charts, storage
+
+UNDECLARED = "undeclared"
+BUREAU = "bureau"
+STATUS_LABELS = {**VERDICT_LABELS, UNDECLARED: "未申报", BUREAU: "机关(不申报)"}
+STATUS_ORDER = {READY: 0, NOT_READY: 1, UNDECLARED: 2, BUREAU: 3}
+
+SORTS = {
+    "township": "乡镇",
+    "code": "学校代码",
+    "name": "学校名称",
+    "kind": "类型",
+    "verdict": "判定",
+    "gaps": "缺项",
+    "submitted_at": "申报时间",
+    "pledges": "承诺书",
+}
+VERDICT_FILTERS = {READY: STATUS_LABELS[READY], NOT_READY: STATUS_LABELS[NOT_READY], UNDECLARED: "未申报"}
+COMPLETION_CHART_ROWS = 40
+
+READINESS_SERIES = (
+    charts.Series(STATUS_LABELS[READY], "#00703c"),
+    charts.Series(STATUS_LABELS[NOT_READY], "#b3261e"),
+    charts.Series(STATUS_LABELS[UNDECLARED], "#6f777b"),
+)
+
+
+@dataclass
+class Standing:
+    """One organisation's row on the dashboard."""
+
+    code: str
+    name: str
+    kind: str
+    township: str
+    has_access_code: bool
+    pledges: int
+    roster_size: int
+    roster_signed: int
+    version: int | None = None
+    submitted_at: str | None = None
+    verdict_now: str | None = None
+    verdict_stored: str | None = None
+    gaps_now: tuple[Gap, ...] = ()
+    gaps_stored: list[dict] = field(default_factory=list)
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.kind == BUREAU_KIND
+
+    @property
+    def status(self) -> str:
+        if self.is_bureau:
+            return BUREAU
+        return self.verdict_now or UNDECLARED
+
+    @property
+    def changed(self) -> bool:
+        """The verdict now differs from the one stored at submission."""
+        return self.verdict_now is not None and self.verdict_now != self.verdict_stored
+
+    @property
+    def legal_gaps_now(self) -> int:
+        return sum(1 for g in self.gaps_now if g.condition in LEGAL_CONDITIONS)
+
+    @property
+    def completion(self) -> float | None:
+        return self.roster_signed / self.roster_size if self.roster_size else None
+
+
+def standing_now(row: dict, settings: CountySettings) -> tuple[str, tuple[Gap, ...]]:
+    """The verdict and gaps of a stored declaration version under today's settings."""
+    result = verdict(storage.declaration_from_row(row), settings)
+    return result.value, result.gaps
+
+
+def stored_gaps(row: dict) -> list[dict]:
+    return json.loads(row["gaps"]) if row.get("gaps") else []
+
+
+def standings(overview: list[dict], declarations: list[dict], settings: CountySettings) -> list[Standing]:
+    """Join the schools (with pledge counts) to their latest declarations, verdicts computed now."""
+    latest = {row["school_code"]: row for row in declarations}
+    out = []
+    for school in overview:
+        standing = Standing(
+            code=school["code"],
+            name=school["name"],
+            kind=school["kind"],
+            township=school["township"],
+            has_access_code=bool(school["has_access_code"]),
+            pledges=school["pledges"],
+            roster_size=school["roster_size"],
+            roster_signed=school["roster_signed"],
+        )
+        row = latest.get(school["code"])
+        if row is not None and not standing.is_bureau:
+            standing.version = row["version"]
+            standing.submitted_at = row["submitted_at"]
+            standing.verdict_stored = row["verdict"]
+            standing.verdict_now, standing.gaps_now = standing_now(row, settings)
+            standing.gaps_stored = stored_gaps(row)
+        out.append(standing)
+    return out
+
+
+def counts(rows: list[Standing]) -> dict[str, int]:
+    """The dashboard's headline numbers. The bureau's own organisation declares no readiness and
+    is left out of the readiness counts; its cadres' pledges count."""
+    schools = [r for r in rows if not r.is_bureau]
+    return {
+        "schools": len(schools),
+        "declared": sum(1 for r in schools if r.verdict_now is not None),
+        "ready": sum(1 for r in schools if r.verdict_now == READY),
+        "not_ready": sum(1 for r in schools if r.verdict_now == NOT_READY),
+        "undeclared": sum(1 for r in schools if r.verdict_now is None),
+        "changed": sum(1 for r in schools if r.changed),
+        "pledges": sum(r.pledges for r in rows),
+        "roster_size": sum(r.roster_size for r in rows),
+        "roster_signed": sum(r.roster_signed for r in rows),
+        "without_roster": sum(1 for r in rows if not r.roster_size),
+    }
+
+
+# --- the table: filters and sort from the query string ---------------------------------------
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    township: str = ""
+    kind: str = ""
+    verdict: str = ""
+    sort: str = "township"
+    order: str = "asc"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "TableQuery":
+        """Unknown values are ignored, never an error: a hand-edited link still shows a page."""
+        sort = args.get("sort", "township")
+        return cls(
+            township=args.get("township", "").strip(),
+            kind=args.get("kind", "").strip(),
+            verdict=args.get("verdict", "") if args.get("verdict") in VERDICT_FILTERS else "",
+            sort=sort if sort in SORTS else "township",
+            order="desc" if args.get("order") == "desc" else "asc",
+        )
+
+    def args(self, **changes: str) -> dict[str, str]:
+        """The query string of this view with some parameters changed (empty ones dropped)."""
+        values = {
+            "township": self.township,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "sort": self.sort,
+            "order": self.order,
+            **changes,
+        }
+        defaults = {("sort", "township"), ("order", "asc")}
+        return {k: v for k, v in values.items() if v and (k, v) not in defaults}
+
+    def sort_args(self, column: str) -> dict[str, str]:
+        """Clicking a column header sorts by it; clicking the sorted column again reverses."""
+        order = "desc" if column == self.sort and self.order == "asc" else "asc"
+        return self.args(sort=column, order=order)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.township or self.kind or self.verdict)
+
+
+def _sort_key(column: str):
+    keys = {
+        "township": lambda r: r.township,
+        "code": lambda r: r.code,
+        "name": lambda r: r.name,
+        "kind": lambda r: r.kind,
+        "verdict": lambda r: STATUS_ORDER[r.status],
+        "gaps": lambda r: r.legal_gaps_now if r.verdict_now is not None else None,
+        "submitted_at": lambda r: r.submitted_at,
+        "pledges": lambda r: r.completion,
+    }
+    return keys[column]
+
+
+def select(rows: list[Standing], query: TableQuery) -> list[Standing]:
+    """The rows the filters let through, sorted; rows without a value for the sort go last."""
+    chosen = [
+        r
+        for r in rows
+        if (not query.township or r.township == query.township)
+        and (not query.kind or r.kind == query.kind)
+        and (not query.verdict or r.status == query.verdict)
+    ]
+    chosen.sort(key=lambda r: (r.township, r.code))
+    key = _sort_key(query.sort)
+    present = [r for r in chosen if key(r) is not None]
+    missing = [r for r in chosen if key(r) is None]
+    present.sort(key=key, reverse=query.order == "desc")
+    return present + missing
+
+
+def choices(rows: list[Standing]) -> dict[str, list[str]]:
+    return {
+        "township": sorted({r.township for r in rows}),
+        "kind": sorted({r.kind for r in rows}),
+    }
+
+
+# --- lists to copy into a message ------------------------------------------------------------
+
+
+def _by_group(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for group, item in pairs:
+        groups.setdefault(group, []).append(item)
+    return groups
+
+
+def undeclared_text(rows: list[Standing]) -> str:
+    """未申报名单: the schools that have not declared yet, by township."""
+    missing = [r for r in rows if r.status == UNDECLARED]
+    if not missing:
+        return ""
+    lines = [f"未申报开学准备情况的学校(共 {len(missing)} 所):"]
+    for township, names in _by_group([(r.township, r.name) for r in missing]).items():
+        lines.append(f"{township}:{'、'.join(names)}")
+    return "\n".join(lines)
+
+
+def unsigned_text(rows: list[Standing], unsigned: list[dict]) -> str:
+    """未签名单: who on each roster has not signed the pledge, by school (names only, no phones:
+    the text goes into a group message)."""
+    shown = {r.code: r for r in rows}
+    people = [(p["school_code"], p["name"]) for p in unsigned if p["school_code"] in shown]
+    lines = []
+    if people:
+        lines.append(f"未签承诺书人员(共 {len(people)} 人):")
+        for code, names in _by_group(people).items():
+            lines.append(f"{shown[code].name}({len(names)} 人):{'、'.join(names)}")
+    no_roster = [r.name for r in rows if not r.roster_size]
+    if no_roster:
+        lines.append(f"未上传教职工名册、无法核对的单位(共 {len(no_roster)} 个):{'、'.join(no_roster)}")
+    return "\n".join(lines)
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+def readiness_chart(rows: list[Standing]) -> str:
+    towns: dict[str, list[int]] = {}
+    for r in rows:
+        if r.is_bureau:
+            continue
+        slot = towns.setdefault(r.township, [0, 0, 0])
+        slot[{READY: 0, NOT_READY: 1, UNDECLARED: 2}[r.status]] += 1
+    return charts.stacked_bars(
+        "chart-readiness",
+        "各乡镇学校开学条件",
+        READINESS_SERIES,
+        [charts.StackedRow(town, tuple(values)) for town, values in sorted(towns.items())],
+    )
+
+
+def completion_chart(rows: list[Standing], limit: int = COMPLETION_CHART_ROWS) -> tuple[str, int]:
+    """Pledge completion of the units with a roster, lowest first; returns the SVG and how many
+    units were left out for room."""
+    with_roster = sorted((r for r in rows if r.roster_size), key=lambda r: (r.completion, r.code))
+    shown = with_roster[:limit]
+    svg = charts.completion_bars(
+        "chart-pledges",
+        "各单位承诺书签署完成率(按名册)",
+        [charts.CompletionRow(r.name, r.roster_signed, r.roster_size) for r in shown],
+    )
+    return svg, len(with_roster) - len(shown)
