@@ -19,54 +19,10 @@ from typing import Any, Iterator
 
 import xlsxwriter
 
-from schemas import Declaration, Pledge
+from schemas.dictionary import TABLES, column_label, table_name
 
-from . import storage
 
-# Tables and views in the order a person expects them; any other relation follows by name.
-ORDER = (
-    "schools", "declarations", "latest_declarations", "pledges", "roster", "ledger_reports",
-    "settings", "audit_log",
-)
-SHEET_NAMES = {
-    "schools": "学校",
-    "declarations": "申报记录",
-    "latest_declarations": "最新申报",
-    "pledges": "承诺书",
-    "roster": "教职工名册",
-    "ledger_reports": "台账日报",
-    "settings": "县级设置",
-    "audit_log": "操作日志",
-}
-# Columns that are not fields of a model: their Chinese headers.
-FIXED_LABELS = {
-    "id": "序号",
-    "school_code": "学校代码",
-    "version": "版本",
-    "submitted_at": "提交时间",
-    "schema_version": "表单版本",
-    "verdict": "判定(提交时)",
-    "gaps": "缺项(提交时)",
-    "submit_key": "提交标识",
-    "pledge_version": "承诺书版本",
-    "text_sha256": "承诺书文本 SHA-256",
-    "reference": "回执编号",
-    "access_code_issued_at": "访问码发放时间",
-    "created_at": "创建时间",
-    "updated_at": "更新时间",
-    "uploaded_at": "上传时间",
-    "key": "设置项",
-    "value": "设置值",
-    "updated_by": "修改人",
-    "at": "时间",
-    "actor": "操作人",
-    "action": "操作",
-    "target": "对象",
-    "detail": "详情",
-    "late": "迟报",
-}
-# Relations whose columns are model fields, beyond the tables storage derives from models.
-EXTRA_MODELS = {"latest_declarations": Declaration, "roster": Pledge}
+ORDER = tuple(TABLES)  # tables and views in the order a person expects; others follow by name
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 WIDTH_SAMPLE_ROWS = 200
@@ -109,14 +65,6 @@ def rows(conn: sqlite3.Connection, relation: str, limit: int | None = None) -> I
 def _is_table(conn: sqlite3.Connection, relation: str) -> bool:
     kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", [relation]).fetchone()
     return bool(kind) and kind[0] == "table"
-
-
-def column_label(relation: str, column: str) -> str:
-    """The Chinese header of a column: the model's label where it is a model field."""
-    model = EXTRA_MODELS.get(relation) or storage.TABLE_MODELS.get(relation)
-    if model is not None and column in model.model_fields:
-        return model.model_fields[column].title or column
-    return FIXED_LABELS.get(column, column)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -167,7 +115,7 @@ def column_widths(headers: list[str], sample: list[tuple]) -> list[int]:
 
 
 def sheet_name(relation: str, part: int = 1) -> str:
-    base = SHEET_NAMES.get(relation, relation)
+    base = table_name(relation)
     name = base if part == 1 else f"{base}({part})"
     return "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import schemas
 from schemas import Condition, meta
-from schemas.dictionary import TABLES, column_label
+from schemas.dictionary import column_description, table_description, table_name
 
 from . import storage
 
@@ -126,10 +126,10 @@ def data_dictionary_markdown() -> str:
     names = [t for t in db.table_names() if t not in storage.PRIVATE_TABLES] + db.view_names()
     for table in names:
         secret = storage.SECRET_COLUMNS.get(table, ())
-        lines += [f"## {table}", "", TABLES.get(table, ""), "", "| 列名 | 类型 | 说明 |", "| --- | --- | --- |"]
+        lines += [f"## {table} {table_name(table)}", "", table_description(table), "", "| 列名 | 类型 | 说明 |", "| --- | --- | --- |"]
         for column in db[table].columns:
             if column.name not in secret:
-                lines.append(f"| `{column.name}` | {column.type or 'TEXT'} | {_cell(column_label(table, column.name))} |")
+                lines.append(f"| `{column.name}` | {column.type or 'TEXT'} | {_cell(column_description(table, column.name))} |")
         lines.append("")
     db.close()
     return "\n".join(lines)
