@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -132,6 +133,110 @@ def admin_create(username: str, password_stdin: bool) -> None:
 def export(file: str) -> None:
     storage.snapshot(_db(_app()), file)
     click.echo(f"已导出:{file}")
+
+
+RESTORE_REFUSALS = {
+    "missing": "找不到备份文件",
+    "not_sqlite": "这不是 SQLite 数据库文件",
+    "damaged": "备份文件已损坏,未通过完整性检查",
+    "not_a_backup": "这不是本系统的备份(教育局下载的数据文件不含访问码和密码,不能用来恢复)",
+    "newer_schema": "备份来自更新版本的程序,含本程序不认识的数据库迁移;请先升级程序再恢复",
+    "in_use": "数据库正在使用中:请先停止服务(systemctl stop checklist)再恢复",
+}
+
+
+def _database_path() -> str:
+    """The configured database, without creating it (as create_app would)."""
+    from . import default_config
+
+    return default_config()["DATABASE"]
+
+
+def _rows(counts: dict, table: str) -> int:
+    return counts.get(table, 0)
+
+
+@main.command(help="Write a consistent full copy of the database (secrets included) to FILE, verified.")
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup(file: str) -> None:
+    database = _database_path()
+    if not Path(database).is_file():
+        raise click.ClickException(f"数据库不存在:{database}")
+    db = storage.open_db(database)
+    try:
+        done = storage.backup(db, file)
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(f"备份失败,数据库可能已损坏:{error}") from None
+    finally:
+        db.close()
+    counts = done["counts"]
+    click.echo(
+        f"已备份到 {done['path']}({done['bytes']} 字节):学校 {_rows(counts, 'schools')} 所,"
+        f"申报 {_rows(counts, 'declarations')} 份,承诺书 {_rows(counts, 'pledges')} 份。"
+        "备份含访问码和密码的哈希,请妥善保管。"
+    )
+
+
+@main.command(help="Put backup FILE in place of the database. Stop the service first.")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(file: str, yes: bool) -> None:
+    database = _database_path()
+    if not yes:
+        click.confirm(f"用备份 {file} 替换数据库 {database}?", abort=True)
+    try:
+        done = storage.restore(file, database)
+    except storage.RestoreRefused as refusal:
+        detail = f"({refusal.detail})" if refusal.detail else ""
+        raise click.ClickException(f"未恢复,数据库没有改动:{RESTORE_REFUSALS[refusal.reason]}{detail}") from None
+    counts = done["counts"]
+    click.echo(
+        f"已恢复到 {done['path']}:学校 {_rows(counts, 'schools')} 所,申报 {_rows(counts, 'declarations')} 份,"
+        f"承诺书 {_rows(counts, 'pledges')} 份。"
+    )
+    if done["manifest"].get("taken_at"):
+        click.echo(f"备份时间:{done['manifest']['taken_at']}")
+    if done["kept"]:
+        click.echo(f"原数据库保留为 {done['kept']},确认无误后可删除。")
+    click.echo("下一步:checklist init(如备份来自旧版本,会升级数据库),然后启动服务。")
+
+
+@main.command(help="Delete pledges and declarations submitted before a date (each school's latest declaration stays).")
+@click.option("--before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD: what was submitted before this day goes.")
+@click.option("--dry-run", is_flag=True, help="Only say what would be deleted; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge(before, dry_run: bool, yes: bool) -> None:
+    db = _db(_app())
+    try:
+        report = storage.purge_before(db, before.date(), dry_run=True)
+    except ValueError:
+        raise click.ClickException("日期不能晚于今天") from None
+    _print_purge(report)
+    if dry_run:
+        click.echo("这是试运行,没有删除任何数据。")
+        return
+    if not report["pledges"] and not report["declarations"]:
+        click.echo("没有需要删除的数据。")
+        return
+    if not yes:
+        click.confirm("确认删除以上数据?删除后无法找回(此前的备份中仍有,备份轮换后消失)。", abort=True)
+    report = storage.purge_before(db, before.date(), dry_run=False, actor="cli")
+    click.echo(f"已删除:承诺书 {report['pledges']} 份,申报 {report['declarations']} 份。已记入操作日志。")
+
+
+def _print_purge(report: dict) -> None:
+    click.echo(f"{report['before']} 之前提交的数据:")
+    click.echo(f"  承诺书 {report['pledges']} 份将删除", nl=False)
+    if report["current_version_pledges"]:
+        click.echo(f"(其中 {report['current_version_pledges']} 份是现行承诺书,删除后这些教职工显示为未签)", nl=False)
+    click.echo("")
+    click.echo(f"  申报 {report['declarations']} 份将删除(各校较早的版本)")
+    if report["kept_latest"]:
+        click.echo(f"  申报 {report['kept_latest']} 份保留:这些学校的最新申报早于该日期,最新申报始终保留")
+    if report["schools"]:
+        click.echo("  按学校(代码 名称:承诺书 / 申报):")
+        for school in report["schools"]:
+            click.echo(f"    {school['code']} {school['name']}:{school['pledges']} / {school['declarations']}")
 
 
 @main.command("build-site", help="Build the policy site into site/ (mkdocs build --strict).")

@@ -1,7 +1,14 @@
-"""The built policy site, served at `/` by the app (nginx serves `site/` itself in production)."""
+"""The built policy site, served at `/` by the app (nginx serves `site/` itself in production).
+
+Caching: Material's fingerprinted assets (`bundle.<hash>.min.js`, `main.<hash>.min.css`: a new
+build gives a new name) are kept for a year and never revalidated; everything else (pages, the
+search index, `extra.css`) for five minutes, then revalidated with its ETag or date (304).
+`deploy/nginx/checklist.conf` sends the same headers.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, send_from_directory
@@ -10,6 +17,15 @@ from werkzeug.security import safe_join
 from .security import is_app_path
 
 bp = Blueprint("site", __name__)
+
+FINGERPRINTED = re.compile(r"\.[0-9a-f]{8,}\.(?:min\.)?[a-z0-9]+(?:\.map)?$")
+ASSET_MAX_AGE = 365 * 24 * 3600
+PAGE_MAX_AGE = 300
+
+
+def is_fingerprinted(path: str) -> bool:
+    """A file whose name carries a hex hash as one of its dotted parts."""
+    return bool(FINGERPRINTED.search(path.rsplit("/", 1)[-1]))
 
 
 def _site_dir() -> Path:
@@ -30,8 +46,22 @@ def page(path: str):
             return redirect(f"/{path}/", code=301)
         path = f"{path}index.html"
     if Path(safe_join(str(site), path) or "").is_file():
-        return send_from_directory(site, path)
-    not_found = site / "404.html"
-    if not_found.is_file():
-        return send_from_directory(site, "404.html"), 404
-    abort(404)
+        return _send(site, path)
+    return not_found(site)
+
+
+def _send(site: Path, path: str):
+    if is_fingerprinted(path):
+        response = send_from_directory(site, path, max_age=ASSET_MAX_AGE)
+        response.cache_control.immutable = True
+        return response
+    return send_from_directory(site, path, max_age=PAGE_MAX_AGE)
+
+
+def not_found(site: Path):
+    """The site's own 404 page, never cached and never a 304."""
+    page = site / "404.html"
+    if not page.is_file():
+        abort(404)
+    headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"}
+    return page.read_bytes(), 404, headers

@@ -1,0 +1,167 @@
+"""Responses as a phone should get them: compressed (brotli or gzip, as the client accepts).
+
+One `after_request` hook serves both the built site's files and the app's pages, so
+`checklist serve` needs no front server. A site file is compressed once per version and
+encoding, at the best level, and kept in memory (its ETag names the version); after that first
+request the bytes are the same as precompressed files would be, without `.gz`/`.br` copies in
+`site/` that could go stale. App pages are compressed per response at a fast level.
+
+Each encoding has its own strong ETag (`"<etag>-br"`), so conditional requests stay exact;
+`Vary: Accept-Encoding` tells caches the body depends on it.
+
+BREACH: an app page holds a CSRF token and may echo what was typed. It is compressed only for a
+request the browser marks as same-origin or typed by the user (`Sec-Fetch-Site`), never for a
+request another site could have made the browser send.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import threading
+import weakref
+from collections import OrderedDict
+
+import brotli
+from flask import Flask, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import storage
+from .security import is_app_path
+
+MIN_SIZE = 512  # below this, the headers outweigh the gain
+COMPRESSIBLE = {
+    "application/javascript",
+    "application/json",
+    "application/manifest+json",
+    "application/xml",
+    "application/x-javascript",
+    "image/svg+xml",
+}
+SAFE_FETCH_SITES = {"same-origin", "none"}
+CACHE_BUDGET = 32 * 1024 * 1024  # compressed site files kept in memory, in bytes
+ETAG_SUFFIX = {"br": "br", "gzip": "gz"}
+
+
+def is_compressible(mimetype: str | None) -> bool:
+    return bool(mimetype) and (mimetype.startswith("text/") or mimetype in COMPRESSIBLE)
+
+
+def chosen_encoding(accept_encodings) -> str | None:
+    """Brotli when the client accepts it at least as well as gzip, else gzip, else none."""
+    br, gz = accept_encodings["br"], accept_encodings["gzip"]
+    if br and br >= gz:
+        return "br"
+    return "gzip" if gz else None
+
+
+def compress(data: bytes, encoding: str, best: bool) -> bytes:
+    """`best` for files compressed once and kept; a fast level for every-request pages."""
+    if encoding == "br":
+        quality = (11 if len(data) <= 512 * 1024 else 9) if best else 5
+        return brotli.compress(data, quality=quality)
+    return gzip.compress(data, compresslevel=9 if best else 6, mtime=0)
+
+
+class CompressedFiles:
+    """Compressed bodies of files by (ETag, encoding), least recently used dropped first."""
+
+    def __init__(self, budget: int = CACHE_BUDGET):
+        self.budget = budget
+        self.size = 0
+        self.entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        with self.lock:
+            body = self.entries.get(key)
+            if body is not None:
+                self.entries.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[str, str], body: bytes) -> None:
+        with self.lock:
+            if key in self.entries or len(body) > self.budget:
+                return
+            self.entries[key] = body
+            self.size += len(body)
+            while self.size > self.budget:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped)
+
+
+
+def _is_file(response) -> bool:
+    """A response made by send_file (a site file or /static): a fixed body with an ETag."""
+    return response.direct_passthrough and response.get_etag()[0] is not None
+
+
+def _may_compress(response) -> bool:
+    if response.status_code in (204, 206, 304) or response.status_code < 200:
+        return False
+    if "Content-Encoding" in response.headers or "Range" in request.headers:
+        return False
+    if response.headers.get("Content-Disposition", "").startswith("attachment"):
+        return False  # downloads go as they are
+    if "no-transform" in response.headers.get("Cache-Control", ""):
+        return False
+    if response.is_streamed and not _is_file(response):
+        return False
+    if is_app_path(request.path) and not request.path.startswith("/static"):
+        return request.headers.get("Sec-Fetch-Site") in SAFE_FETCH_SITES
+    return True
+
+
+def compress_response(response):
+    if not is_compressible(response.mimetype):
+        return response
+    response.vary.add("Accept-Encoding")
+    encoding = chosen_encoding(request.accept_encodings)
+    if encoding is None or not _may_compress(response):
+        return response
+    length = response.content_length
+    if length is not None and length < MIN_SIZE:
+        return response
+    if _is_file(response):
+        _compress_file(response, encoding)
+    else:
+        data = response.get_data()
+        if len(data) < MIN_SIZE:
+            return response
+        response.set_data(compress(data, encoding, best=False))
+        response.headers["Content-Encoding"] = encoding
+    return response
+
+
+def _compress_file(response, encoding: str) -> None:
+    etag, weak = response.get_etag()
+    key = (etag, encoding)
+    kept = current_app.extensions["compressed_files"]
+    body = kept.get(key)
+    if body is None:
+        response.direct_passthrough = False
+        body = compress(response.get_data(), encoding, best=True)
+        kept.put(key, body)
+    else:
+        close = getattr(response.response, "close", None)
+        if close is not None:
+            close()  # the file send_file opened
+    response.direct_passthrough = False
+    response.set_data(body)
+    response.headers["Content-Encoding"] = encoding
+    response.headers.pop("Accept-Ranges", None)  # ranges of the compressed body are not offered
+    response.set_etag(f"{etag}-{ETAG_SUFFIX[encoding]}", weak=weak)
+    if response.status_code == 200:
+        response.make_conditional(request)  # If-None-Match naming this encoding's ETag -> 304
+
+
+def init_app(app: Flask) -> None:
+    # Behind nginx, the client's address and scheme come from X-Forwarded-For/-Proto: trust as
+    # many proxies as CHECKLIST_PROXY_HOPS says (login throttling counts per address).
+    hops = int(app.config.get("PROXY_HOPS") or os.environ.get("CHECKLIST_PROXY_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.extensions["compressed_files"] = CompressedFiles()
+    app.after_request(compress_response)
+    # Held for the app's life: `checklist restore` refuses while any app has the database open.
+    weakref.finalize(app, os.close, storage.hold_database_lock(app.config["DATABASE"]))
