@@ -56,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secret_key_beside(app.config["DATABASE"])
 
     from . import auth, db, errors, security, serving, site, templating
-    from .views import bureau, pledge, school, staff
+    from .views import bureau, ledger, pledge, school, staff
 
     db.init_app(app)
     security.init_app(app)
@@ -68,5 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pledge.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(bureau.bp)
+    app.register_blueprint(ledger.school_bp)
+    app.register_blueprint(ledger.bureau_bp)
     app.register_blueprint(site.bp)  # last: its catch-all serves the built policy site
     return app

@@ -116,3 +116,81 @@ def completion_bars(chart_id: str, title: str, rows: list[CompletionRow], colour
         )
     desc = ";".join(descs) if descs else "没有数据"
     return _svg(chart_id, title, desc, max(len(rows), 1) * ROW_HEIGHT + 4, body)
+
+
+# --- line charts (the ledger's 30-day trend) --------------------------------------------------
+
+LINE_COLOUR = "#0b4f8a"
+GRID = "#b1b4b6"
+PLOT_TOP = 26
+PLOT_BOTTOM = 112
+LINE_HEIGHT = 136
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day of a trend: its ISO date and the value, None when nothing was reported."""
+
+    date: str
+    value: int | None
+
+
+def _runs(points: list[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
+    """Consecutive points with a value: a day without reports breaks the line."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for point in points:
+        if point is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(point)
+    return [run for run in runs if run]
+
+
+def line_chart(chart_id: str, title: str, days: list[Day], colour: str = LINE_COLOUR) -> str:
+    """One measure over consecutive days: a line from zero to the largest value, one point per
+    day that has a value (with its own <title>), the first and last day under the axis."""
+    known = [d for d in days if d.value is not None]
+    top = max((d.value for d in known), default=0) or 1
+    step = (WIDTH - 8) / max(len(days) - 1, 1)
+
+    def place(index: int, value: int) -> tuple[float, float]:
+        return 4 + index * step, PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * value / top
+
+    body = [
+        f'<line x1="0" y1="{PLOT_TOP}" x2="{WIDTH}" y2="{PLOT_TOP}" stroke="{GRID}" stroke-dasharray="4 3"/>',
+        f'<line x1="0" y1="{PLOT_BOTTOM}" x2="{WIDTH}" y2="{PLOT_BOTTOM}" stroke="{GRID}"/>',
+        _text(0, PLOT_TOP - 6, str(max((d.value for d in known), default=0))),
+    ]
+    if known:
+        last = known[-1]
+        when = "" if last.date == days[-1].date else f"({last.date[5:]})"
+        body.append(_text(WIDTH, PLOT_TOP - 6, f"最新 {last.value}{when}", anchor="end", weight="700"))
+    points = [place(i, d.value) if d.value is not None else None for i, d in enumerate(days)]
+    for run in _runs(points):
+        coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+        body.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
+    for day, point in zip(days, points):
+        if point is not None:
+            body.append(
+                f'<circle cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="3" fill="{colour}" data-day="{escape(day.date)}">'
+                f"<title>{escape(f'{day.date}:{day.value}')}</title></circle>"
+            )
+    if days:
+        body.append(_text(0, LINE_HEIGHT - 4, days[0].date[5:]))
+        body.append(_text(WIDTH, LINE_HEIGHT - 4, days[-1].date[5:], anchor="end"))
+    return _svg(chart_id, title, _trend_words(days), LINE_HEIGHT, body)
+
+
+def _trend_words(days: list[Day]) -> str:
+    known = [d for d in days if d.value is not None]
+    if not days:
+        return "没有数据"
+    span = f"{days[0].date} 至 {days[-1].date}"
+    if not known:
+        return f"{span}:没有上报数据"
+    high = max(known, key=lambda d: d.value)
+    low = min(known, key=lambda d: d.value)
+    words = f"{span}:最新 {known[-1].value}({known[-1].date}),最高 {high.value}({high.date}),最低 {low.value}({low.date})"
+    missing = len(days) - len(known)
+    return words + (f";{missing} 天没有上报数据" if missing else "")

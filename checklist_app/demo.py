@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import secrets
 import uuid
 
 import schemas
 from schemas import CountySettings, Declaration, Pledge, School, pledge_text_sha256, verdict
+from schemas.ledger import LedgerReport
 
 from . import storage
 from .auth import hash_password
@@ -114,7 +116,94 @@ def load_demo(db, seed: int | None = None) -> dict:
             )
             storage.record_pledge(db, code, pledge, pledge_text_sha256())
 
+    load_ledger_history(db, rng, [code for code, *_rest in SCHOOLS], settings.ledger_deadline)
+
     codes = storage.issue_access_codes(db, None, actor="demo")
     password = secrets.token_urlsafe(12)
     storage.create_admin(db, "admin", hash_password(password))
     return {"admin": ("admin", password), "schools": codes}
+
+
+# --- two weeks of the daily tracking ledger ---------------------------------------------------
+
+LEDGER_DAYS = 14
+MEASURES = (
+    "返县师生一律居家隔离14天,包保教师每日电话联系,每日两次测温",
+    "返县师生居家观察,每日网上签到报告体温,班主任跟踪",
+    "已登记返县行程,居家隔离14天,社区和学校共同管理",
+)
+
+
+class _Whereabouts:
+    """One school's people over the holiday: most away at first, coming back day by day."""
+
+    def __init__(self, rng: random.Random, staff: int, students: int):
+        self.rng = rng
+        self.staff = {"total": staff, "county": 0, "province": rng.randrange(staff // 10, staff // 4 + 1)}
+        self.staff["country"] = rng.randrange(0, max(staff // 12, 1) + 1)
+        self.students = {"total": students, "province": rng.randrange(students // 10, students // 5 + 1)}
+        self.students["country"] = rng.randrange(students // 30, students // 12 + 1)
+        for group in (self.staff, self.students):
+            group["county"] = group["total"] - group["province"] - group["country"]
+
+    def day(self, away_share: float) -> tuple[int, int]:
+        """People coming back today (a few leave again now and then); returns (staff, students)."""
+        returned = []
+        for group in (self.staff, self.students):
+            back = 0
+            for place in ("province", "country"):
+                moving = min(group[place], round(group[place] * self.rng.uniform(0, away_share)))
+                group[place] -= moving
+                back += moving
+            group["county"] += back
+            if self.rng.random() < 0.15 and group["county"] > 0:  # someone leaves on leave
+                group["county"] -= 1
+                group["province"] += 1
+            returned.append(back)
+        return returned[0], returned[1]
+
+
+def load_ledger_history(db, rng: random.Random, codes: list[str], deadline: dt.time) -> None:
+    """Two weeks of plausible reports per school, written in one transaction: numbers drifting
+    day to day, returns with measures, isolation for 14 days after a return, a few late reports
+    and a few schools missing today. Older days are past the 3-day window the model allows, so
+    rows are built as the model would store them (`model_construct`)."""
+    now = schemas.now()
+    today = now.date()
+    missing_today = set(rng.sample(codes, 3))
+    rows = []
+    for code in codes:
+        staff, students = rng.randrange(20, 120), rng.randrange(150, 1500)
+        whereabouts = _Whereabouts(rng, staff, students)
+        reporter = person_name(rng)
+        returns: list[int] = []
+        for back in range(LEDGER_DAYS - 1, -1, -1):
+            day = today - dt.timedelta(days=back)
+            returned_staff, returned_students = whereabouts.day(rng.uniform(0.02, 0.12))
+            returns.append(returned_staff + returned_students)
+            if (back == 0 and code in missing_today) or rng.random() < 0.04:
+                continue  # not reported that day
+            s, p = whereabouts.staff, whereabouts.students
+            report = LedgerReport.model_construct(
+                report_date=day,
+                staff_total=s["total"], staff_in_county=s["county"],
+                staff_out_county_in_province=s["province"], staff_out_of_province=s["country"],
+                students_total=p["total"], students_in_county=p["county"],
+                students_out_county_in_province=p["province"], students_out_of_province=p["country"],
+                returned_staff=returned_staff, returned_students=returned_students,
+                isolating=sum(returns[-14:]),
+                on_leave_out_of_county=s["province"] + s["country"],
+                measures=rng.choice(MEASURES) if returned_staff + returned_students else None,
+                reporter=reporter,
+            )
+            late = rng.random() < 0.1
+            at = dt.datetime.combine(day, deadline, schemas.TZ) + dt.timedelta(
+                minutes=rng.randrange(10, 240) if late else -rng.randrange(20, 360)
+            )
+            at = min(at, now)
+            stamp = at.isoformat(timespec="seconds")
+            rows.append({"school_code": code, **storage.to_row(report), "submitted_at": stamp,
+                         "updated_at": stamp, "late": int(storage.is_late(day, at, deadline))})
+    with storage.transaction(db):
+        db["ledger_reports"].insert_all(rows)
+        storage.audit(db, "demo", "ledger.demo", detail={"rows": len(rows)})

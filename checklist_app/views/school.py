@@ -312,6 +312,7 @@ def index():
         states=assessment.states.values(),
         complete=assessment.complete,
         standing=standing(db, storage.latest_declaration(db, g.school_code)),
+        ledger_today=storage.ledger_report_on(db, g.school_code, dt.datetime.now(TZ).date()),
     )
 
 
