@@ -31,7 +31,7 @@ def read_rows(data: bytes, filename: str, headers: dict[str, str]) -> list[tuple
     if filename.lower().endswith((".xlsx", ".xlsm")):
         table = _xlsx_rows(data)
     else:
-        table = list(csv.reader(io.StringIO(_decode(data))))
+        table = _csv_rows(data)
     if not table:
         raise TableError(["文件是空的"])
     header = [str(h or "").strip() for h in table[0]]
@@ -58,13 +58,20 @@ def _decode(data: bytes) -> str:
             raise TableError(["无法识别文件编码,请另存为 UTF-8 编码的 CSV 或 XLSX 文件"]) from None
 
 
+def _csv_rows(data: bytes) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(_decode(data))))
+    except csv.Error:  # a cell over csv's field size limit, say: not a table a person made
+        raise TableError(["无法读取 CSV 文件,请确认文件内容是表格"]) from None
+
+
 def _xlsx_rows(data: bytes) -> list[list]:
+    # read_only reads the sheets lazily: a damaged sheet fails while its rows are read
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     except Exception:  # openpyxl raises many kinds for a damaged or disguised file
         raise TableError(["无法读取 XLSX 文件,请确认文件未损坏"]) from None
-    sheet = book.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 SCHOOL_HEADERS = {

@@ -36,7 +36,9 @@ def set_headers(response):
     if is_app_path(request.path):
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if not request.path.startswith("/static"):
-            headers.setdefault("Cache-Control", "no-store")
+            # every page of the app is someone's own (a download, the pledge link's QR code made
+            # by send_file, which sets its own Cache-Control): no cache keeps it
+            headers["Cache-Control"] = "no-store"
     return response
 
 
