@@ -289,3 +289,36 @@ def completion_chart(rows: list[Standing], limit: int = COMPLETION_CHART_ROWS) -
         [charts.CompletionRow(r.name, r.roster_signed, r.roster_size) for r in shown],
     )
     return svg, len(with_roster) - len(shown)
+
+
+# --- the county at one moment ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class County:
+    """Every organisation's standing, and what does not depend on the table's filters, sort or
+    page: the counts, the filter choices and the charts. The dashboard keeps one until the data
+    or the settings change."""
+
+    rows: list[Standing]
+    unsigned: list[dict]
+    counts: dict[str, int]
+    choices: dict[str, list[str]]
+    readiness_chart: str
+    completion_chart: str
+    completion_left_out: int
+
+
+def county_now(overview: list[dict], declarations: list[dict], unsigned: list[dict], settings: CountySettings) -> County:
+    """The county from `storage.county_overview` under `settings`."""
+    rows = standings(overview, declarations, settings)
+    completion_svg, left_out = completion_chart(rows)
+    return County(
+        rows=rows,
+        unsigned=unsigned,
+        counts=counts(rows),
+        choices=choices(rows),
+        readiness_chart=readiness_chart(rows),
+        completion_chart=completion_svg,
+        completion_left_out=left_out,
+    )

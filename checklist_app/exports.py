@@ -2,8 +2,8 @@
 
 Both are made from a snapshot file (`storage.snapshot`), never from the live tables, so a long
 export holds no transaction on the live database and holds exactly what the snapshot holds: no
-secrets, no drafts. Rows are streamed from SQLite to the file one at a time, so memory stays flat
-whatever the size (XlsxWriter in constant-memory mode). No Flask here.
+secrets, no drafts. Rows are streamed from SQLite to the file a thousand at a time, so memory
+stays flat whatever the size. No Flask here.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
+import re
 import sqlite3
 import unicodedata
 import zipfile
@@ -121,43 +123,37 @@ def sheet_name(relation: str, part: int = 1) -> str:
 
 
 def write_xlsx(snapshot_path: str | Path, dest: str | Path, title: str = "") -> Path:
-    """One sheet per table and view, Chinese headers, frozen header row, sensible widths."""
+    """One sheet per table and view, Chinese headers, frozen header row, sensible widths.
+
+    XlsxWriter lays the workbook out (sheets, header rows and their style, widths, the frozen
+    row, properties); the data rows are then streamed into its sheets as inline-string and number
+    cells, the form XlsxWriter itself writes in constant-memory mode. XlsxWriter spends some 5 µs
+    on a cell, which makes a province's 13 million cells more than a minute; written here in
+    bulk they take a fifth of that.
+    """
     dest = Path(dest)
     conn = open_snapshot(snapshot_path)
-    workbook = xlsxwriter.Workbook(
-        str(dest),
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,  # a name like "=1+1" stays text
-            "strings_to_urls": False,
-            "strings_to_numbers": False,  # school codes and phones stay text
-        },
-    )
     try:
+        layout = io.BytesIO()
+        workbook = xlsxwriter.Workbook(layout, {"strings_to_formulas": False, "strings_to_urls": False})
         workbook.set_properties({"title": title, "company": title})
         header_format = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True})
+        sheets: dict[str, tuple[str, int, int]] = {}  # member -> (relation, rows in it, columns)
         for relation in relations(conn):
-            _write_relation(workbook, header_format, conn, relation)
-    finally:
+            names = columns(conn, relation)
+            headers = [column_label(relation, c) for c in names]
+            widths = column_widths(headers, list(rows(conn, relation, WIDTH_SAMPLE_ROWS)))
+            (total,) = conn.execute(f'SELECT COUNT(*) FROM "{relation}"').fetchone()
+            per_sheet = XLSX_MAX_ROWS - 1  # the header takes a row
+            for part in range(1, max(1, math.ceil(total / per_sheet)) + 1):
+                _new_sheet(workbook, header_format, sheet_name(relation, part), headers, widths)
+                in_part = min(per_sheet, total - (part - 1) * per_sheet)
+                sheets[f"xl/worksheets/sheet{len(sheets) + 1}.xml"] = (relation, max(in_part, 0), len(names))
         workbook.close()
+        _fill_sheets(conn, layout, dest, sheets)
+    finally:
         conn.close()
     return dest
-
-
-def _write_relation(workbook, header_format, conn: sqlite3.Connection, relation: str) -> None:
-    names = columns(conn, relation)
-    headers = [column_label(relation, c) for c in names]
-    widths = column_widths(headers, list(rows(conn, relation, WIDTH_SAMPLE_ROWS)))
-    part, sheet, row_index = 0, None, XLSX_MAX_ROWS
-    for row in rows(conn, relation):
-        if row_index >= XLSX_MAX_ROWS:  # a sheet is full: go on in the next one
-            part += 1
-            sheet = _new_sheet(workbook, header_format, sheet_name(relation, part), headers, widths)
-            row_index = 1
-        sheet.write_row(row_index, 0, row)
-        row_index += 1
-    if sheet is None:  # an empty table still gets its sheet and headers
-        _new_sheet(workbook, header_format, sheet_name(relation), headers, widths)
 
 
 def _new_sheet(workbook, header_format, name: str, headers: list[str], widths: list[int]):
@@ -167,3 +163,80 @@ def _new_sheet(workbook, header_format, name: str, headers: list[str], widths: l
     sheet.write_row(0, 0, headers, header_format)
     sheet.freeze_panes(1, 0)
     return sheet
+
+
+def _fill_sheets(conn: sqlite3.Connection, layout: io.BytesIO, dest: Path, sheets: dict) -> None:
+    """Copy the laid-out workbook to `dest`, each sheet's rows streamed in after its header row.
+    A table's sheets come one after another, so one cursor per table serves all its parts."""
+    cursors: dict[str, Iterator[tuple]] = {}
+    with zipfile.ZipFile(layout) as source, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            if info.filename not in sheets:
+                out.writestr(info, source.read(info))
+                continue
+            relation, count, width = sheets[info.filename]
+            head, tail = source.read(info).decode("utf-8").split("</sheetData>", 1)
+            letters = column_letters(width)
+            if count:  # the dimension XlsxWriter wrote covers the header row only
+                head = DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{count + 1}"/>', head, count=1)
+            cursor = cursors.setdefault(relation, rows(conn, relation))
+            target = zipfile.ZipInfo(info.filename, info.date_time)
+            target.compress_type = zipfile.ZIP_DEFLATED
+            # a member over 2 GiB needs ZIP64: guess generously from the cells it will hold
+            with out.open(target, "w", force_zip64=count * width * 64 > 2**31) as member:
+                member.write(head.encode("utf-8"))
+                for chunk in _row_chunks(letters, cursor, count):
+                    member.write(chunk)
+                member.write(("</sheetData>" + tail).encode("utf-8"))
+
+
+DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
+XLSX_MAX_TEXT = 32_767  # characters in a cell; XlsxWriter cuts longer text there too
+NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+LOOKS_ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
+def column_letters(count: int) -> list[str]:
+    """A, B, … Z, AA, AB …: the names of the first `count` columns."""
+    letters = []
+    for number in range(1, count + 1):
+        name = ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            name = chr(65 + rest) + name
+        letters.append(name)
+    return letters
+
+
+def _row_chunks(letters: list[str], cursor: Iterator[tuple], count: int, size: int = 1000) -> Iterator[bytes]:
+    """`count` rows from `cursor` as <row> elements numbered from 2, `size` rows at a time."""
+    chunk: list[str] = []
+    for number in range(2, count + 2):
+        row = next(cursor)
+        cells = "".join([xlsx_cell(f"{letter}{number}", value) for letter, value in zip(letters, row) if value is not None])
+        if cells:
+            chunk.append(f'<row r="{number}">{cells}</row>')
+        if len(chunk) >= size:
+            yield "".join(chunk).encode("utf-8")
+            chunk.clear()
+    if chunk:
+        yield "".join(chunk).encode("utf-8")
+
+
+def xlsx_cell(ref: str, value: Any) -> str:
+    """One cell as XlsxWriter writes it in constant-memory mode: a number, or text inline (a
+    formula never: text starting with = stays text). Empty text makes no cell."""
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return f'<c r="{ref}"><v>{value:.16G}</v></c>'
+    text = value if isinstance(value, str) else str(value)
+    if not text:
+        return ""
+    text = text[:XLSX_MAX_TEXT]
+    if NEEDS_ESCAPE.search(text):
+        text = LOOKS_ESCAPED.sub(r"_x005F\1", text)  # Excel would read "_x0041_" as "A"
+        text = CONTROL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
+        text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'

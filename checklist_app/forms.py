@@ -16,11 +16,12 @@ from typing import Any
 
 import annotated_types
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
-from wtforms import fields, validators
+from wtforms import fields, validators, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import NumberInput
+from wtforms.widgets.core import clean_key
 
 from schemas import field_messages, meta
 from schemas.messages import MESSAGES
@@ -56,6 +57,14 @@ class IntegerField(_ChineseParseError, fields.IntegerField):
 class DecimalField(_ChineseParseError, fields.DecimalField):
     parse_message = "decimal_parsing"
 
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        # Decimal reads "NaN", "sNaN" and "Infinity"; no one means them, and sNaN breaks the
+        # range check (a 500 on every page that shows the saved draft)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(MESSAGES[self.parse_message].format(label=self.label.text))
+
 
 class DateField(_ChineseParseError, fields.DateField):
     parse_message = "date_parsing"
@@ -63,6 +72,44 @@ class DateField(_ChineseParseError, fields.DateField):
 
 class TimeField(_ChineseParseError, fields.TimeField):
     parse_message = "time_parsing"
+
+
+class NumberRange(validators.NumberRange):
+    """WTForms' check calls math.isnan(), which cannot take an int beyond a float's range (a
+    number of 310 digits, typed or pasted: a 500). A large int is compared as an int instead."""
+
+    def __call__(self, form, field):
+        data = field.data
+        if isinstance(data, int) and abs(data) > 2**63:
+            if (self.min is not None and data < self.min) or (self.max is not None and data > self.max):
+                raise validators.ValidationError(self.message)
+            return
+        super().__call__(form, field)
+
+
+def html_params(**attributes) -> Markup:
+    """WTForms' `html_params`, the same text made without `Markup.format`, which takes most of the
+    time of rendering a form (the pledge form is rendered for everyone who opens the link)."""
+    params = []
+    for key, value in sorted(attributes.items()):
+        if value is True:
+            params.append(str(escape(clean_key(key))))
+        elif value is not False:
+            params.append(f'{escape(clean_key(key))}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return Markup(" ".join(params))
+
+
+class _QuickAttributes:
+    html_params = staticmethod(html_params)
+
+
+class CheckboxInput(_QuickAttributes, widgets.CheckboxInput): ...
+class RadioInput(_QuickAttributes, widgets.RadioInput): ...
+class NumberInput(_QuickAttributes, widgets.NumberInput): ...
+class DateInput(_QuickAttributes, widgets.DateInput): ...
+class TimeInput(_QuickAttributes, widgets.TimeInput): ...
+class TelInput(_QuickAttributes, widgets.TelInput): ...
+class TextInput(_QuickAttributes, widgets.TextInput): ...
 
 
 class RadioField(fields.RadioField):
@@ -101,7 +148,7 @@ def _field(name: str, info) -> fields.Field:
     bounds = _bounds(info)
     options: dict[str, Any] = {"label": label, "description": info.description or ""}
     if kind is bool:
-        return fields.BooleanField(**options)
+        return fields.BooleanField(widget=CheckboxInput(), **options)
 
     required = not optional and info.is_required()
     checks: list[Any] = [
@@ -110,9 +157,9 @@ def _field(name: str, info) -> fields.Field:
         else validators.Optional()
     ]
     if "ge" in bounds:
-        checks.append(validators.NumberRange(min=bounds["ge"], message=MESSAGES["greater_than_equal"].format(label=label, ge=bounds["ge"])))
+        checks.append(NumberRange(min=bounds["ge"], message=MESSAGES["greater_than_equal"].format(label=label, ge=bounds["ge"])))
     if "le" in bounds:
-        checks.append(validators.NumberRange(max=bounds["le"], message=MESSAGES["less_than_equal"].format(label=label, le=bounds["le"])))
+        checks.append(NumberRange(max=bounds["le"], message=MESSAGES["less_than_equal"].format(label=label, le=bounds["le"])))
     if "min_length" in bounds:
         checks.append(validators.Length(min=bounds["min_length"], message=MESSAGES["string_too_short"].format(label=label, **bounds)))
     if "max_length" in bounds:
@@ -121,21 +168,21 @@ def _field(name: str, info) -> fields.Field:
 
     if extra.get("choices"):
         choices = [SelectChoice(value, label) for value, label in extra["choices"].items()]
-        return RadioField(choices=choices, **options)
+        return RadioField(choices=choices, option_widget=RadioInput(), **options)
     if kind is int:
         widget = NumberInput(min=bounds.get("ge"), max=bounds.get("le"))
         return IntegerField(widget=widget, render_kw={"inputmode": "numeric"}, **options)
     if kind is Decimal:
-        return DecimalField(places=None, render_kw={"inputmode": "decimal"}, **options)
+        return DecimalField(places=None, widget=NumberInput(step="any"), render_kw={"inputmode": "decimal"}, **options)
     if kind is dt.date:
-        return DateField(**options)
+        return DateField(widget=DateInput(), **options)
     if kind is dt.time:
-        return TimeField(**options)
+        return TimeField(widget=TimeInput(), **options)
     if extra.get("widget") == "textarea":
         return fields.TextAreaField(**options)
     if extra.get("widget") == "tel":
-        return fields.TelField(render_kw={"autocomplete": "tel"}, **options)
-    return fields.StringField(**options)
+        return fields.TelField(widget=TelInput(), render_kw={"autocomplete": "tel"}, **options)
+    return fields.StringField(widget=TextInput(), **options)
 
 
 class ModelForm(FlaskForm):

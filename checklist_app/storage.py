@@ -16,6 +16,7 @@ import os
 import secrets
 import shutil
 import sqlite3
+import threading
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -57,18 +58,41 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer_queue(db: sqlite_utils.Database) -> threading.RLock:
+    """The lock a process's writers to one file queue on before BEGIN IMMEDIATE.
+
+    SQLite's busy handler makes a waiting writer sleep 1, 2, 5 … 100 ms between tries, so under
+    a rush a writer can keep losing to newcomers for a second or more; queued here, the next one
+    starts the moment the last commits. Writers in other processes still meet busy_timeout.
+    Reentrant: a thread that opens a second transaction gets SQLite's answer, as before.
+    """
+    path = db_path(db)
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(path, threading.RLock())
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One write transaction that takes the write lock at once (BEGIN IMMEDIATE)."""
-    db.conn.execute("BEGIN IMMEDIATE")
+    queue = _writer_queue(db)
+    if not queue.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise sqlite3.OperationalError("database is locked")
     try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    else:
-        db.conn.execute("COMMIT")
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+        else:
+            db.conn.execute("COMMIT")
+    finally:
+        queue.release()
 
 
 # --- columns from models ---------------------------------------------------------------------
@@ -425,10 +449,14 @@ def declaration_from_row(row: dict) -> BaseModel:
     `model_construct`: the row was valid when submitted; a later rule must not hide it.
     """
     values = {k: row[k] for k in Declaration.model_fields if k in row}
-    for name, info in Declaration.model_fields.items():
-        if info.annotation is bool and values.get(name) is not None:
+    for name in _DECLARATION_TICKS:
+        if values.get(name) is not None:
             values[name] = bool(values[name])
     return Declaration.model_construct(**values)
+
+
+# the dashboard turns every school's latest row into a model: look the ticks up once
+_DECLARATION_TICKS = tuple(name for name, info in Declaration.model_fields.items() if info.annotation is bool)
 
 
 # --- pledges ---------------------------------------------------------------------------------
@@ -611,13 +639,19 @@ def snapshot(db, dest: str | Path) -> Path:
     """A consistent copy of the live data for the bureau: every data table, no secrets or drafts.
 
     Everything is copied inside one read transaction of the live database (WAL lets writers go
-    on meanwhile), into a new file attached to the same connection.
+    on meanwhile), into a new file attached to the same connection. A table without secrets is
+    copied whole (`INSERT … SELECT *` into the same definition, indexes made first), which SQLite
+    does record by record without decoding or re-sorting anything: several times faster than
+    copying column by column and indexing afterwards. The new file needs no journal (until it is
+    complete it is no snapshot at all); it is synced to disk once, at the end.
     """
     dest = Path(dest)
     dest.unlink(missing_ok=True)
     conn = sqlite3.connect(db_path(db), isolation_level=None)
     try:
         conn.execute("ATTACH DATABASE ? AS export", [str(dest)])
+        conn.execute("PRAGMA export.journal_mode = OFF")
+        conn.execute("PRAGMA export.synchronous = OFF")
         conn.execute("BEGIN")
         tables = [
             r[0]
@@ -635,21 +669,25 @@ def snapshot(db, dest: str | Path) -> Path:
             conn.execute(create_sql.replace("CREATE TABLE ", "CREATE TABLE export.", 1))
             for column in secret:
                 conn.execute(f'ALTER TABLE export."{table}" DROP COLUMN "{column}"')
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            conn.execute(f'INSERT INTO export."{table}" ({quoted}) SELECT {quoted} FROM main."{table}"')
-        for kind in ("index", "view"):
-            for name, sql in conn.execute(
-                f"SELECT name, sql FROM main.sqlite_master WHERE type = '{kind}' AND sql IS NOT NULL"
-            ):
-                table_of = conn.execute("SELECT tbl_name FROM main.sqlite_master WHERE name = ?", [name]).fetchone()[0]
-                if kind == "view" or table_of in tables:
-                    if kind == "index" and any(c in sql for c in SECRET_COLUMNS.get(table_of, ())):
-                        continue
-                    conn.execute(_into_export(sql, kind))
+            indexes = conn.execute(
+                "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                [table],
+            ).fetchall()
+            for (sql,) in indexes:
+                if not any(c in sql for c in secret):
+                    conn.execute(_into_export(sql, "index"))
+            if secret:
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                conn.execute(f'INSERT INTO export."{table}" ({quoted}) SELECT {quoted} FROM main."{table}"')
+            else:
+                conn.execute(f'INSERT INTO export."{table}" SELECT * FROM main."{table}"')
+        for (sql,) in conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'view' AND sql IS NOT NULL"):
+            conn.execute(_into_export(sql, "view"))
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE export")
     finally:
         conn.close()
+    _fsync(dest)
     return dest
 
 
@@ -692,26 +730,49 @@ def pledge_by_reference(db, school_code: str, reference: str) -> dict | None:
 # aggregated in SQL, never one query per school.
 
 
-def school_overview(db) -> list[dict]:
+def county_overview(db) -> dict[str, list[dict]]:
+    """What the dashboard shows, read in one transaction so that its parts agree: every
+    organisation with its counts (`overview`), the latest declarations (`declarations`) and
+    everyone on a roster who has not signed (`unsigned`)."""
+    db.conn.execute("BEGIN")
+    try:
+        unsigned = unsigned_roster(db)
+        return {
+            "overview": school_overview(db, unsigned),
+            "declarations": latest_declaration_rows(db),
+            "unsigned": unsigned,
+        }
+    finally:
+        db.conn.execute("ROLLBACK")  # it only read
+
+
+def school_overview(db, unsigned: list[dict]) -> list[dict]:
     """Every organisation with its pledge counts: pledges signed (current version), roster size
-    and how many on the roster signed. No secrets: only whether an access code was issued."""
-    return list(db.query(
+    and how many on the roster signed. No secrets: only whether an access code was issued.
+
+    `unsigned` is `unsigned_roster(db)`: those on a roster who signed are its size less those who
+    did not, so rosters are matched against pledges once per page (at province scale that match,
+    a million lookups, is the costliest query here).
+    """
+    rows = list(db.query(
         """SELECT s.code, s.name, s.kind, s.township, s.access_code_issued_at,
                   s.access_code_hash IS NOT NULL AS has_access_code,
                   COALESCE(p.signed, 0) AS pledges,
-                  COALESCE(r.roster_size, 0) AS roster_size,
-                  COALESCE(r.roster_signed, 0) AS roster_signed
+                  COALESCE(r.roster_size, 0) AS roster_size
            FROM schools s
            LEFT JOIN (SELECT school_code, COUNT(*) AS signed FROM pledges
                       WHERE pledge_version = :version GROUP BY school_code) p ON p.school_code = s.code
-           LEFT JOIN (SELECT r.school_code, COUNT(*) AS roster_size, COUNT(p.id) AS roster_signed
-                      FROM roster r LEFT JOIN pledges p
-                        ON p.school_code = r.school_code AND p.name = r.name AND p.phone = r.phone
-                       AND p.pledge_version = :version
-                      GROUP BY r.school_code) r ON r.school_code = s.code
+           LEFT JOIN (SELECT school_code, COUNT(*) AS roster_size FROM roster
+                      GROUP BY school_code) r ON r.school_code = s.code
            ORDER BY s.township, s.code""",
         {"version": schemas.PLEDGE_VERSION},
     ))
+    missing: dict[str, int] = {}
+    for person in unsigned:
+        missing[person["school_code"]] = missing.get(person["school_code"], 0) + 1
+    for row in rows:
+        row["roster_signed"] = row["roster_size"] - missing.get(row["code"], 0)
+    return rows
 
 
 def latest_declaration_rows(db) -> list[dict]:
@@ -1074,3 +1135,77 @@ def _purge_counts(db, params: dict) -> dict:
     ))
     return {"before": params["before"], "pledges": pledges, "current_version_pledges": current,
             "declarations": declarations, "kept_latest": kept, "schools": schools}
+
+
+# --- ledger views ----------------------------------------------------------------------------
+# The school's own days and the county's day and trend, summed in SQL. The bureau's own
+# organisation reports no ledger and is left out of every county figure.
+
+LEDGER_SUMS = ", ".join(f'COALESCE(SUM(r."{name}"), 0) AS "{name}"' for name in schemas.ledger.TOTALS)
+
+
+def ledger_report_on(db, school_code: str, day: dt.date) -> dict | None:
+    return _one(
+        db, "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date = ?", [school_code, day.isoformat()]
+    )
+
+
+def ledger_report_before(db, school_code: str, day: dt.date) -> dict | None:
+    """The school's latest report of a day before `day` (what a new report starts from)."""
+    return _one(
+        db,
+        "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date < ? ORDER BY report_date DESC LIMIT 1",
+        [school_code, day.isoformat()],
+    )
+
+
+def ledger_reports_between(db, school_code: str, first: dt.date, last: dt.date) -> list[dict]:
+    """One school's reports from `first` to `last` (inclusive), newest first."""
+    return list(db.query(
+        "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date BETWEEN ? AND ? ORDER BY report_date DESC",
+        [school_code, first.isoformat(), last.isoformat()],
+    ))
+
+
+def ledger_last_correction(db, school_code: str, day: dt.date) -> dict | None:
+    """The latest audited correction of one school's report of `day`, detail decoded."""
+    row = _one(
+        db,
+        """SELECT * FROM audit_log WHERE action = 'ledger.correct' AND target = ?
+           AND json_extract(detail, '$.report_date') = ? ORDER BY id DESC LIMIT 1""",
+        [school_code, day.isoformat()],
+    )
+    return {**row, "detail": json.loads(row["detail"])} if row else None
+
+
+def ledger_day_totals(db, day: dt.date) -> dict:
+    """The county's sums of `TOTALS` over the day's reports, and how many schools reported."""
+    return _one(
+        db,
+        f"""SELECT COUNT(r.id) AS reported, {LEDGER_SUMS}
+            FROM ledger_reports r JOIN schools s ON s.code = r.school_code
+            WHERE r.report_date = ? AND s.kind != ?""",
+        [day.isoformat(), schemas.BUREAU_KIND],
+    )
+
+
+def ledger_day_schools(db, day: dt.date) -> list[dict]:
+    """Every school (the bureau's organisation aside) with the time and lateness of its report of
+    the day; `report_id` is None for a school that has not reported."""
+    return list(db.query(
+        """SELECT s.code, s.name, s.township, r.id AS report_id, r.submitted_at, r.updated_at, r.late
+           FROM schools s LEFT JOIN ledger_reports r ON r.school_code = s.code AND r.report_date = ?
+           WHERE s.kind != ? ORDER BY s.township, s.code""",
+        [day.isoformat(), schemas.BUREAU_KIND],
+    ))
+
+
+def ledger_township_days(db, first: dt.date, last: dt.date) -> list[dict]:
+    """Per day and township from `first` to `last`: reports made and the sums of `TOTALS`."""
+    return list(db.query(
+        f"""SELECT r.report_date, s.township, COUNT(r.id) AS reported, {LEDGER_SUMS}
+            FROM ledger_reports r JOIN schools s ON s.code = r.school_code
+            WHERE r.report_date BETWEEN ? AND ? AND s.kind != ?
+            GROUP BY r.report_date, s.township ORDER BY r.report_date, s.township""",
+        [first.isoformat(), last.isoformat(), schemas.BUREAU_KIND],
+    ))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cache
 
 from .base import Condition, meta
 from .readiness import Declaration
@@ -43,9 +44,10 @@ class Verdict:
         return tuple(g for g in self.gaps if g.condition == condition)
 
 
-def condition_items(model=Declaration):
+@cache  # a model's fields are fixed once it is defined; a county's verdicts ask this per school
+def condition_items(model=Declaration) -> tuple:
     """(field name, FieldInfo) of every item that counts toward a condition, in form order."""
-    return [(name, info) for name, info in model.model_fields.items() if meta(info).get("condition")]
+    return tuple((name, info) for name, info in model.model_fields.items() if meta(info).get("condition"))
 
 
 def verdict(declaration, settings: CountySettings) -> Verdict:

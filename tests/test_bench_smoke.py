@@ -1,4 +1,6 @@
-"""The site benchmark still runs (small mode) and prints its comparison with stock Material."""
+"""The benchmarks still run (small mode) and print their figures: the site's bytes beside stock
+Material, the submission load beside its baseline, the province-scale timings. Speed itself is
+never asserted: the figures are for people to read (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -18,3 +20,31 @@ def test_the_site_benchmark_runs_and_prints_the_ratio_to_stock_material():
     assert re.search(r"^ratio /: ours/stock = \d+\.\d\d \(ours \d+ B, stock \d+ B", result.stdout, re.M), result.stdout
     assert re.search(r"^site build \(mkdocs build\): ours \d+\.\d\d s", result.stdout, re.M)
     assert "references another host" not in result.stdout
+
+
+def run_bench(name: str) -> str:
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / name)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_the_load_benchmark_runs_the_app_and_the_baseline_and_loses_nothing():
+    out = run_bench("load_bench.py")
+    assert re.search(r"^baseline \(durable insert only\):$", out, re.M), out
+    assert re.search(r"^app \(checklist serve\):$", out, re.M), out
+    assert len(re.findall(r"^  throughput: \d+\.\d req/s$", out, re.M)) == 2, out
+    assert len(re.findall(r"^  p99: \d+\.\d ms", out, re.M)) == 2, out
+    assert re.search(r"^  ratio: \d+\.\d\d of the baseline's throughput$", out, re.M), out
+    assert len(re.findall(r"^  rows lost: 0 \(of [1-9]\d* acknowledged; integrity_check ok\)$", out, re.M)) == 2, out
+    assert len(re.findall(r"^  errors: 0$", out, re.M)) == 2, out
+
+
+def test_the_province_benchmark_times_the_dashboard_unsigned_list_snapshot_and_xlsx():
+    out = run_bench("province_bench.py")
+    assert re.search(r"^dashboard \(GET /bureau/, 500 schools\): \d+ ms", out, re.M), out
+    assert re.search(r"^未签名单 \(GET /school/staff/, school \w+, \d+ roster rows, 5 unsigned\): \d+\.\d ms", out, re.M), out
+    assert re.search(r"^snapshot: \d+ MB in \d+\.\d\d s = \d+ MB/s", out, re.M), out
+    assert re.search(r"^xlsx: 10000 pledges .* in \d+\.\d s .*peak RSS \d+ MB", out, re.M), out

@@ -265,3 +265,52 @@ def test_no_secret_appears_in_any_download(admin, db, county):
         for secret in secrets:
             for part in parts:
                 assert secret.encode() not in part, (url, secret[:6])
+
+
+AWKWARD_TEXTS = [
+    "A & B <c> \"d\" 'e'",
+    "_x0041_ stays as typed",
+    "tab\there and\nnew line",
+    "  leading and trailing  ",
+    "control \x01 character",
+    "emoji 😷 and 中文",
+    "=1+1",
+]
+
+
+def read_xlsx_rows(path):
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path, read_only=True).worksheets[0]
+    return [tuple(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_awkward_text_and_numbers_come_back_from_the_xlsx_as_xlsxwriter_itself_writes_them(tmp_path):
+    """The rows are streamed into the sheets XlsxWriter laid out: cell by cell they must read back
+    exactly as XlsxWriter's own constant-memory writing of the same values reads back."""
+    import xlsxwriter
+
+    from checklist_app import exports
+
+    rows = [(n, text, n + 0.5) for n, text in enumerate(AWKWARD_TEXTS)]
+    rows += [(99, None, float(2**53)), (100, "长" * 40_000, -1.25)]
+    source = tmp_path / "s.sqlite"
+    conn = sqlite3.connect(source)
+    conn.execute("CREATE TABLE audit_log (id INTEGER, detail TEXT, value REAL)")
+    conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?)", rows)
+    conn.commit()
+    conn.close()
+
+    reference = tmp_path / "reference.xlsx"
+    book = xlsxwriter.Workbook(str(reference), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["id", "detail", "value"])
+    for index, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if value is not None:
+                sheet.write(index, column, value[:32_767] if isinstance(value, str) else value)
+    book.close()
+
+    ours = read_xlsx_rows(exports.write_xlsx(source, tmp_path / "out.xlsx"))
+    assert ours == read_xlsx_rows(reference)
+    assert ours[0][1] == AWKWARD_TEXTS[0] and ours[-1][1] == "长" * 32_767

@@ -11,6 +11,7 @@ import io
 import math
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from flask import (
@@ -44,7 +45,7 @@ from ..auth import (
     throttle_keys,
     too_many_failures,
 )
-from ..db import get_db
+from ..db import data_version, get_db
 from ..errors import render_error
 from ..forms import error_list, form_class, validated
 
@@ -118,34 +119,50 @@ def logout():
 # --- the county on one screen ----------------------------------------------------------------
 
 
+def county_now(db, settings: CountySettings) -> county.County:
+    """The county's standings, counts and charts, worked out once per change of data or settings.
+
+    At province scale (20,000 schools, a million pledges) matching rosters to pledges and working
+    out every verdict takes seconds; filtering, sorting or paging needs none of it again. The key
+    is read before the data: `data_version` moves with every commit from any connection or
+    process, so what is kept is never older than the database it is shown for.
+    """
+    key = (data_version(), settings.model_dump_json())
+    kept = current_app.extensions.setdefault("county_now", {"lock": threading.Lock(), "key": None})
+    with kept["lock"]:  # one request works it out; the others wait for it rather than repeat it
+        if kept["key"] != key:
+            kept["county"] = county.county_now(**storage.county_overview(db), settings=settings)
+            kept["key"] = key
+        return kept["county"]
+
+
 @bp.route("/")
 @bureau_required
 def dashboard():
     db = get_db()
     settings = storage.load_settings(db)
-    rows = county.standings(storage.school_overview(db), storage.latest_declaration_rows(db), settings)
+    overview = county_now(db, settings)
     query = county.TableQuery.from_args(request.args)
-    shown = county.select(rows, query)
+    shown = county.select(overview.rows, query)
     pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    completion_svg, left_out = county.completion_chart(rows)
     return render_template(
         "bureau/dashboard.html",
         settings=settings,
-        counts=county.counts(rows),
+        counts=overview.counts,
         query=query,
         rows=shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         shown_total=len(shown),
         page=page,
         pages=pages,
-        choices=county.choices(rows),
+        choices=overview.choices,
         sorts=county.SORTS,
         verdict_filters=county.VERDICT_FILTERS,
-        readiness_chart=Markup(county.readiness_chart(rows)),
-        completion_chart=Markup(completion_svg),
-        completion_left_out=left_out,
+        readiness_chart=Markup(overview.readiness_chart),
+        completion_chart=Markup(overview.completion_chart),
+        completion_left_out=overview.completion_left_out,
         undeclared_text=county.undeclared_text(shown),
-        unsigned_text=county.unsigned_text(shown, storage.unsigned_roster(db)),
+        unsigned_text=county.unsigned_text(shown, overview.unsigned),
     )
 
 
