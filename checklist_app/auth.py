@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -100,9 +101,20 @@ def bureau_required(view):
 
 
 def safe_next(default: str) -> str:
-    """Only follow `next` to a path of this app, never to another host."""
+    """Only follow `next` to a path of this app, never to another host.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so "/\t/evil"
+    would become "//evil": any control character or backslash refuses the target.
+    """
     target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    parts = urlsplit(target)
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not parts.scheme
+        and not parts.netloc
+        and not any(ord(c) < 0x20 or c in "\\\x7f" for c in target)
+    ):
         return target
     return default
 

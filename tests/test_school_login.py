@@ -123,6 +123,13 @@ def test_login_only_follows_next_to_a_path_of_this_app(client, make_school):
     assert outside.headers["Location"] == "/school/"
 
 
+@pytest.mark.parametrize("target", ["//evil.example/", "/%09/evil.example", "/%0a/evil.example", "/\\evil.example", "https://evil.example/", "/%5Cevil.example"])
+def test_login_never_follows_next_to_what_a_browser_reads_as_another_host(client, make_school, target):
+    _school, access_code = make_school()
+    response = attempt(client, "SCH01", access_code, url=f"{LOGIN}?next={target}")
+    assert response.headers["Location"] == "/school/"
+
+
 def test_school_pages_send_a_stranger_to_the_login(client):
     response = client.get("/school/declaration/review")
     assert response.status_code == 302
