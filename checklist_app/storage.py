@@ -383,15 +383,19 @@ def rotate_pledge_token(db, code: str, actor: str) -> str:
 
 def save_draft(db, school_code: str, section: str, answers: dict[str, str]) -> None:
     with transaction(db):
-        db["declaration_drafts"].upsert(
-            {
-                "school_code": school_code,
-                "section": section,
-                "answers": json.dumps(answers, ensure_ascii=False),
-                "saved_at": timestamp(),
-            },
-            pk=("school_code", "section"),
-        )
+        _put_draft(db, school_code, section, answers)
+
+
+def _put_draft(db, school_code: str, section: str, answers: dict[str, str]) -> None:
+    db["declaration_drafts"].upsert(
+        {
+            "school_code": school_code,
+            "section": section,
+            "answers": json.dumps(answers, ensure_ascii=False),
+            "saved_at": timestamp(),
+        },
+        pk=("school_code", "section"),
+    )
 
 
 def load_drafts(db, school_code: str) -> dict[str, dict[str, str]]:
@@ -403,15 +407,20 @@ def load_drafts(db, school_code: str) -> dict[str, dict[str, str]]:
 
 
 def record_declaration(
-    db, school_code: str, declaration: BaseModel, verdict: schemas.Verdict, submit_key: str
+    db,
+    school_code: str,
+    declaration: BaseModel,
+    verdict: schemas.Verdict,
+    submit_key: str,
+    forget: tuple[str, str] | None = None,
 ) -> tuple[dict, bool]:
-    """Record a new version; a resent form (same submit_key) returns the version it made."""
+    """Record a new version; a resent form (same submit_key) returns the version it made.
+
+    `forget` = (section, field): an answer of the draft that each version must be given afresh
+    (the promise), dropped in the same transaction as the version is recorded.
+    """
     with transaction(db):
-        existing = _one(
-            db,
-            "SELECT * FROM declarations WHERE school_code = ? AND submit_key = ?",
-            [school_code, submit_key],
-        )
+        existing = declaration_by_submit_key(db, school_code, submit_key)
         if existing:
             return existing, False
         (version,) = db.execute(
@@ -429,8 +438,37 @@ def record_declaration(
             **to_row(declaration),
         }
         db["declarations"].insert(row)
+        if forget is not None:
+            section, field = forget
+            answers = load_drafts(db, school_code).get(section)
+            if answers and field in answers:
+                _put_draft(db, school_code, section, {k: v for k, v in answers.items() if k != field})
         audit(db, f"school:{school_code}", "declaration.submit", school_code, {"version": version})
-    return _one(db, "SELECT * FROM declarations WHERE school_code = ? AND version = ?", [school_code, version]), True
+    return declaration_version(db, school_code, version), True
+
+
+def declaration_by_submit_key(db, school_code: str, submit_key: str) -> dict | None:
+    """The version a submit form already made (a double click or a resent form)."""
+    return _one(
+        db,
+        "SELECT * FROM declarations WHERE school_code = ? AND submit_key = ?",
+        [school_code, submit_key],
+    )
+
+
+def declaration_version(db, school_code: str, version: int) -> dict | None:
+    return _one(
+        db, "SELECT * FROM declarations WHERE school_code = ? AND version = ?", [school_code, version]
+    )
+
+
+def previous_declaration(db, school_code: str, version: int) -> dict | None:
+    """The version submitted before `version`, to show what changed."""
+    return _one(
+        db,
+        "SELECT * FROM declarations WHERE school_code = ? AND version < ? ORDER BY version DESC LIMIT 1",
+        [school_code, version],
+    )
 
 
 def declaration_versions(db, school_code: str) -> list[dict]:
@@ -825,28 +863,7 @@ def school_code_matching(db, typed: str) -> str | None:
     return row["code"] if row else None
 
 
-def declaration_version(db, school_code: str, version: int) -> dict | None:
-    return _one(
-        db, "SELECT * FROM declarations WHERE school_code = ? AND version = ?", [school_code, version]
-    )
 
-
-def previous_declaration(db, school_code: str, version: int) -> dict | None:
-    """The version submitted before `version`, to show what changed."""
-    return _one(
-        db,
-        "SELECT * FROM declarations WHERE school_code = ? AND version < ? ORDER BY version DESC LIMIT 1",
-        [school_code, version],
-    )
-
-
-def declaration_by_submit_key(db, school_code: str, submit_key: str) -> dict | None:
-    """The version a submit form already made (a double click or a resent form)."""
-    return _one(
-        db,
-        "SELECT * FROM declarations WHERE school_code = ? AND submit_key = ?",
-        [school_code, submit_key],
-    )
 
 
 # --- backup, restore and retention -----------------------------------------------------------

@@ -398,14 +398,14 @@ def submit():
                 assessment.note(field_name, message)
     if declaration is None:
         return _review(assessment, failed=True)
-    row, created = storage.record_declaration(
-        db, g.school_code, declaration, verdict(declaration, storage.load_settings(db)), key
+    row, _created = storage.record_declaration(
+        db,
+        g.school_code,
+        declaration,
+        verdict(declaration, storage.load_settings(db)),
+        key,
+        forget=(PROMISE_SECTION, PROMISE),
     )
-    if created:
-        promised = assessment.states[PROMISE_SECTION].raw or {}
-        storage.save_draft(
-            db, g.school_code, PROMISE_SECTION, {k: v for k, v in promised.items() if k != PROMISE}
-        )
     return redirect(url_for(".result", version=row["version"]))
 
 
