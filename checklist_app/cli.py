@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import sqlite3
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import REPO_ROOT, create_app, storage
+from . import REPO_ROOT, create_app, links, storage
 from .imports import TableError, parse_schools_file
 
 
@@ -22,10 +21,6 @@ def _app():
 
 def _db(app):
     return storage.open_db(app.config["DATABASE"])
-
-
-def pledge_url(app, token: str) -> str:
-    return f"{app.config['BASE_URL']}/pledge/{token}"
 
 
 @click.group(help="县教育局开学工作平台的命令行工具")
@@ -55,11 +50,12 @@ def demo(if_empty: bool) -> None:
         raise click.ClickException(str(error)) from None
     user, password = logins["admin"]
     click.echo("已载入示例县(所有名称标有“示例”)。以下登录信息只显示这一次,请记下:")
-    click.echo(f"  教育局工作台 {app.config['BASE_URL']}/bureau/login  用户名 {user}  密码 {password}")
-    click.echo(f"  学校登录 {app.config['BASE_URL']}/school/login")
+    base = links.base_url(app.config)
+    click.echo(f"  教育局工作台 {base}/bureau/login  用户名 {user}  密码 {password}")
+    click.echo(f"  学校登录 {base}/school/login")
     for row in logins["schools"]:
         click.echo(f"    {row['code']:<6} 访问码 {row['access_code']}  {row['name']}")
-        click.echo(f"           承诺书链接 {pledge_url(app, row['pledge_token'])}")
+        click.echo(f"           承诺书链接 {links.pledge_url(row['pledge_token'], base)}")
 
 
 @main.group(help="Schools: import the list, issue access codes.")
@@ -92,19 +88,14 @@ def issue_codes(codes: tuple[str, ...], out: str | None) -> None:
     if unknown:
         raise click.ClickException(f"没有这些学校代码:{', '.join(unknown)}")
     issued = storage.issue_access_codes(db, list(codes) or None, actor="cli")
-    handle = open(out, "w", newline="", encoding="utf-8-sig") if out else sys.stdout
-    try:
-        if out:
-            os.chmod(out, 0o600)
-        writer = csv.writer(handle)
-        writer.writerow(["code", "name", "access_code", "pledge_url"])
-        for row in issued:
-            writer.writerow([row["code"], row["name"], row["access_code"], pledge_url(app, row["pledge_token"])])
-    finally:
-        if out:
-            handle.close()
-    if out:
-        click.echo(f"已为 {len(issued)} 所学校生成访问码,写入 {out}(访问码只显示这一次)。", err=True)
+    text = links.issued_codes_csv(issued, links.base_url(app.config))
+    if not out:
+        click.echo(text, nl=False)
+        return
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # access codes: owner only
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(text)
+    click.echo(f"已为 {len(issued)} 所学校生成访问码,写入 {out}(访问码只显示这一次)。", err=True)
 
 
 @main.group(help="Bureau admin accounts.")

@@ -156,3 +156,11 @@ def test_export_writes_a_snapshot_without_secrets(run, tmp_path):
     columns = {r[1] for r in conn.execute("PRAGMA table_info(schools)")}
     assert not columns & {"access_code_hash", "pledge_token"}
     assert conn.execute("SELECT COUNT(*) FROM pledges").fetchone()[0] > 0
+
+
+def test_links_are_absolute_even_without_a_base_url(tmp_path):
+    database = tmp_path / "c.db"
+    result = CliRunner(env={"CHECKLIST_DB": str(database), "CHECKLIST_BASE_URL": "", "PORT": "8123"}).invoke(main, ["demo"])
+    assert result.exit_code == 0
+    assert "http://127.0.0.1:8123/bureau/login" in result.output
+    assert "承诺书链接 http://127.0.0.1:8123/pledge/" in result.output

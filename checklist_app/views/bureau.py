@@ -6,8 +6,6 @@ Views hold no SQL: they call `storage`, `county` (the dashboard's rows and lists
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import shutil
 import tempfile
@@ -48,6 +46,7 @@ from ..auth import (
 from ..db import data_version, get_db
 from ..errors import render_error
 from ..forms import error_list, form_class, validated
+from ..links import base_url, issued_codes_csv, pledge_url
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
 
@@ -64,14 +63,6 @@ EXPORT_TYPES = {
 
 def actor() -> str:
     return f"admin:{g.admin}"
-
-
-def base_url() -> str:
-    return current_app.config["BASE_URL"] or request.host_url.rstrip("/")
-
-
-def pledge_url(token: str) -> str:
-    return f"{base_url()}/pledge/{token}"
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -331,17 +322,8 @@ def codes():
         for row in issued
     ]
     return render_template(
-        "bureau/code_sheet.html", cards=cards, codes_csv=codes_csv(cards), login_url=f"{base_url()}/school/login"
+        "bureau/code_sheet.html", cards=cards, codes_csv=issued_codes_csv(issued, base_url()), login_url=f"{base_url()}/school/login"
     )
-
-
-def codes_csv(cards: list[dict]) -> str:
-    """The issued codes as CSV text to copy, in the columns `checklist schools issue-codes` writes."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "name", "access_code", "pledge_url"])
-    writer.writerows([c["code"], c["name"], c["access_code"], c["pledge_url"]] for c in cards)
-    return out.getvalue()
 
 
 # --- downloads -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ receipt.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 import schemas
 from schemas.pledge import PLEDGE_ITEMS, ROLES, WHEREABOUTS
@@ -23,17 +23,6 @@ bp = Blueprint("pledge", __name__, url_prefix="/pledge")
 UNKNOWN_LINK = "此承诺书链接无效或已被更换。请向学校索取最新的链接或二维码。"
 TEXT_CHANGED = "承诺书内容已更新。请阅读下面的最新内容,再确认签署。"
 REPEAT = "您已签署过本版本承诺书,以下是您第一次签署的回执,本次提交没有重复保存。"
-
-
-def pledge_url(token: str) -> str:
-    """The absolute link a school passes round (and its QR code encodes).
-
-    CHECKLIST_BASE_URL when set, as the CLI writes it; otherwise the address this request came to.
-    """
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return f"{base}/pledge/{token}"
-    return url_for("pledge.form", token=token, _external=True)
 
 
 @bp.route("/<token>", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from .. import qr, storage
 from ..auth import school_required
 from ..db import get_db
 from ..imports import TableError, parse_roster
-from .pledge import pledge_url
+from ..links import pledge_url
 
 bp = Blueprint("staff", __name__, url_prefix="/school/staff")
 
