@@ -12,7 +12,10 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from schemas import BUREAU_KIND
 
 from . import storage
 from .db import get_db
@@ -74,6 +77,37 @@ def check_admin_login(username: str, password: str) -> bool:
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
+
+
+def current_school() -> dict:
+    """The logged-in school's row, read once per request. A school removed since its login is
+    logged out rather than shown pages of a school that no longer exists."""
+    if "school" not in g:
+        school = storage.get_school(get_db(), g.school_code)
+        if school is None:
+            end_session()
+            abort(403)
+        g.school = school
+    return g.school
+
+
+def declaring_school() -> dict:
+    """The logged-in school, when it is one that declares readiness and reports the ledger; the
+    bureau's own organisation signs pledges only."""
+    school = current_school()
+    if school["kind"] == BUREAU_KIND:
+        abort(404)
+    return school
+
+
+def school_globals() -> dict:
+    """For school pages' templates: the school in the header (none on a page without login)."""
+    if not g.get("school_code"):
+        return {"current_school": None}
+    try:
+        return {"current_school": current_school()}
+    except HTTPException:  # removed since login: the page itself answers 403
+        return {"current_school": None}
 
 
 def school_required(view):

@@ -153,3 +153,13 @@ def test_a_login_without_its_csrf_token_gets_400_and_logs_nobody_in(client, make
     assert response.status_code == 400
     assert "school_code" not in session_of(client)
     assert storage.recent_failures(db, "school:SCH01", 900) == 0
+
+
+@pytest.mark.parametrize("page", ["/school/", "/school/staff/", "/school/ledger/", "/school/declarations"])
+def test_a_school_removed_since_its_login_is_logged_out_not_shown_an_error(client, db, make_school, page):
+    _school, access_code = make_school()
+    attempt(client, "SCH01", access_code)
+    with storage.transaction(db):
+        db.execute("DELETE FROM schools WHERE code = 'SCH01'")
+    assert client.get(page).status_code == 403
+    assert client.get("/school/").status_code == 302  # the session has ended: back to the login

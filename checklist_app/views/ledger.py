@@ -13,11 +13,11 @@ import datetime as dt
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from schemas import BUREAU_KIND, today
+from schemas import today
 from schemas.ledger import BACKDATE_DAYS, CARRIED_OVER, LedgerReport
 
 from .. import county_ledger, storage
-from ..auth import bureau_required, end_session, school_required
+from ..auth import bureau_required, declaring_school, school_required
 from ..db import get_db
 from ..forms import error_list, form_class, validated
 from . import school as school_views
@@ -25,23 +25,13 @@ from . import school as school_views
 school_bp = Blueprint("school_ledger", __name__, url_prefix="/school/ledger")
 bureau_bp = Blueprint("bureau_ledger", __name__, url_prefix="/bureau/ledger")
 
-school_bp.context_processor(school_views._school_globals)  # the school's name in the header
+school_bp.context_processor(school_views._page_globals)  # the school's name in the header
 
 HISTORY_DAYS = 7
 FIELD_LABELS = {name: info.title for name, info in LedgerReport.model_fields.items()}
 
 
 # --- the school's report of the day ----------------------------------------------------------
-
-
-def _reporting_school() -> dict:
-    school = storage.get_school(get_db(), g.school_code)
-    if school is None:  # removed since login
-        end_session()
-        abort(403)
-    if school["kind"] == BUREAU_KIND:  # the bureau's own organisation reports no ledger
-        abort(404)
-    return school
 
 
 def reporting_days() -> list[dt.date]:
@@ -96,7 +86,7 @@ def _form_page(form, day: dt.date, source: str | None, source_row: dict | None):
 @school_bp.route("/", methods=["GET", "POST"])
 @school_required
 def report():
-    _reporting_school()
+    declaring_school()
     db = get_db()
     LedgerForm = form_class(LedgerReport)
     if request.method == "POST":
@@ -122,7 +112,7 @@ def report():
 @school_bp.route("/done")
 @school_required
 def done():
-    _reporting_school()
+    declaring_school()
     db = get_db()
     day = county_ledger.parse_day(request.args.get("date"), today())
     row = storage.ledger_report_on(db, g.school_code, day)

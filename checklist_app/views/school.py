@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import re
 import secrets
-import sqlite3
 from dataclasses import dataclass, field, fields as dataclass_fields
 from decimal import Decimal
 from types import SimpleNamespace
@@ -37,6 +36,9 @@ from schemas import (
 
 from .. import storage
 from ..auth import (
+    current_school,
+    declaring_school,
+    school_globals,
     check_school_login,
     end_session,
     note_login,
@@ -265,21 +267,6 @@ def standing(db, row: dict | None) -> dict | None:
 # --- pages -----------------------------------------------------------------------------------
 
 
-def _school() -> dict:
-    school = storage.get_school(get_db(), g.school_code)
-    if school is None:  # removed since login
-        end_session()
-        abort(403)
-    return school
-
-
-def _declaring_school() -> dict:
-    school = _school()
-    if school["kind"] == BUREAU_KIND:  # the bureau's own row signs pledges, declares nothing
-        abort(404)
-    return school
-
-
 def _when(iso: str | None) -> str:
     if not iso:
         return ""
@@ -287,20 +274,14 @@ def _when(iso: str | None) -> str:
 
 
 @bp.context_processor
-def _school_globals() -> dict:
-    school = None
-    if g.get("school_code"):
-        try:
-            school = storage.get_school(get_db(), g.school_code)
-        except sqlite3.Error:  # an error page must render even when the database does not answer
-            pass
-    return {"current_school": school, "when": _when}
+def _page_globals() -> dict:
+    return {**school_globals(), "when": _when}
 
 
 @bp.route("/")
 @school_required
 def index():
-    school = _school()
+    school = current_school()
     if school["kind"] == BUREAU_KIND:
         return render_template("school/index.html", school=school, declares=False)
     db = get_db()
@@ -322,7 +303,7 @@ def section(section_id: str):
     model = SECTION_BY_ID.get(section_id)
     if model is None:
         abort(404)
-    _declaring_school()
+    declaring_school()
     db = get_db()
     if request.method == "POST":
         storage.save_draft(db, g.school_code, section_id, typed_answers(form_class(model)()))
@@ -373,14 +354,14 @@ def _review(assessment: Assessment, failed: bool = False):
 @bp.route("/declaration/review")
 @school_required
 def review():
-    _declaring_school()
+    declaring_school()
     return _review(assess(current_answers(get_db(), g.school_code)))
 
 
 @bp.route("/declaration/submit", methods=["POST"])
 @school_required
 def submit():
-    _declaring_school()
+    declaring_school()
     db = get_db()
     key = request.form.get("submit_key", "")
     if not SUBMIT_KEY.fullmatch(key):
@@ -419,7 +400,7 @@ def _version_row(version: int) -> dict:
 @bp.route("/declarations/<int:version>/result")
 @school_required
 def result(version: int):
-    _school()
+    current_school()
     row = _version_row(version)
     return render_template("school/result.html", row=row, verdict=stored_verdict(row))
 
@@ -427,7 +408,7 @@ def result(version: int):
 @bp.route("/declarations")
 @school_required
 def history():
-    _school()
+    current_school()
     db = get_db()
     rows = storage.declaration_versions(db, g.school_code)
     return render_template(
@@ -440,7 +421,7 @@ def history():
 @bp.route("/declarations/<int:version>")
 @school_required
 def version(version: int):
-    _school()
+    current_school()
     db = get_db()
     row = _version_row(version)
     previous = storage.previous_declaration(db, g.school_code, version)

@@ -15,7 +15,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from schemas.pledge import ROLES
 
 from .. import qr, storage
-from ..auth import school_required
+from ..auth import current_school, school_globals, school_required
 from ..db import get_db
 from ..imports import TableError, parse_roster
 from ..links import pledge_url
@@ -36,14 +36,13 @@ class RosterForm(FlaskForm):
     )
 
 
+bp.context_processor(school_globals)  # the school's name and logout in the header
+
+
 @bp.before_request
 @school_required
 def _only_schools():
     """Every page here needs a school login (school_required returns None when logged in)."""
-
-
-def _school() -> dict:
-    return storage.get_school(get_db(), g.school_code)
 
 
 def _qr_svg(url: str) -> str:
@@ -74,7 +73,7 @@ def upload_roster():
 
 @bp.route("/qr.png")
 def qr_png():
-    school = _school()
+    school = current_school()
     image = qr.png(pledge_url(school["pledge_token"]))
     return send_file(
         BytesIO(image),
@@ -95,7 +94,7 @@ def roster_template():
 
 
 def _page(form: RosterForm, problems: list[str] | None = None):
-    school = _school()
+    school = current_school()
     status = storage.roster_status(get_db(), g.school_code)
     link = pledge_url(school["pledge_token"])
     errors = [("roster", p) for p in problems] if problems else [("roster", e) for e in form.roster.errors]
