@@ -128,10 +128,6 @@ def to_row(instance: BaseModel) -> dict[str, Any]:
     return row
 
 
-def from_row(model: type[BaseModel], row: dict[str, Any]):
-    return model.model_validate({k: row[k] for k in model.model_fields if row.get(k) is not None})
-
-
 # --- schema and migrations -------------------------------------------------------------------
 
 migrations = Migrations("checklist")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask
+from flask import Flask, current_app
 
 from schemas import VERDICT_LABELS, Condition
+from schemas.ledger import BACKDATE_DAYS
 
 from . import storage
 from .db import get_db
@@ -19,6 +20,10 @@ def mask_phone(phone: str | None) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+def login_wait_minutes() -> int:
+    return round(current_app.config["LOGIN_WINDOW_SECONDS"] / 60)
+
+
 def _globals() -> dict:
     try:
         bureau_name = storage.load_settings(get_db()).bureau_name
@@ -28,6 +33,8 @@ def _globals() -> dict:
         "bureau_name": bureau_name,
         "verdict_labels": VERDICT_LABELS,
         "condition_labels": Condition.LABELS,
+        "login_wait_minutes": login_wait_minutes(),
+        "backdate_days": BACKDATE_DAYS,
     }
 
 

@@ -181,10 +181,6 @@ class ChecklistModel(BaseModel):
             )
         return self
 
-    @classmethod
-    def items(cls) -> dict[str, FieldInfo]:
-        return dict(cls.model_fields)
-
 
 def not_in_future(value: dt.date | None) -> dt.date | None:
     if value is not None and value > today():

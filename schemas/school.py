@@ -44,7 +44,3 @@ class School(ChecklistModel):
     def _kind_from_key(cls, value):
         """Imports may give the English key (primary) as well as the Chinese name (小学)."""
         return KINDS.get(value.strip(), value.strip()) if isinstance(value, str) else value
-
-    @property
-    def declares_readiness(self) -> bool:
-        return self.kind != BUREAU_KIND

@@ -26,10 +26,6 @@ class Gap:
     def as_dict(self) -> dict:
         return asdict(self)
 
-    @property
-    def condition_label(self) -> str:
-        return Condition.LABELS[self.condition]
-
 
 @dataclass(frozen=True)
 class Verdict:

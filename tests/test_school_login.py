@@ -74,6 +74,8 @@ def test_five_failures_for_a_school_lock_it_even_with_the_right_code(app, client
     else:
         assert response.status_code == 429
         assert "尝试次数过多" in response.get_data(as_text=True)
+        minutes = client.application.config["LOGIN_WINDOW_SECONDS"] // 60
+        assert f"请 {minutes} 分钟后再试" in response.get_data(as_text=True)
         assert "school_code" not in session_of(client)
 
 
