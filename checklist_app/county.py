@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from schemas import BUREAU_KIND, NOT_READY, READY, VERDICT_LABELS, CountySettings, Gap, verdict
+from schemas import BUREAU_KIND, NOT_READY, READY, VERDICT_LABELS, CountySettings, Gap, Verdict, verdict
 from schemas.verdict import LEGAL_CONDITIONS
 
 from . import charts, storage
@@ -73,8 +73,10 @@ class Standing:
 
     @property
     def changed(self) -> bool:
-        """The verdict now differs from the one stored at submission."""
-        return self.verdict_now is not None and self.verdict_now != self.verdict_stored
+        """The standing now differs from the one stored at submission (verdict or gaps)."""
+        if self.verdict_now is None:
+            return False
+        return Verdict(self.verdict_now, self.gaps_now).differs_from(Verdict.stored(self.verdict_stored, self.gaps_stored))
 
     @property
     def legal_gaps_now(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cache
 
 from .base import Condition, meta
@@ -35,6 +35,16 @@ class Verdict:
     @property
     def label(self) -> str:
         return VERDICT_LABELS[self.value]
+
+    @classmethod
+    def stored(cls, value: str, gaps: list[dict]) -> "Verdict":
+        """A verdict as a declaration version stored it: its value and its gaps as dicts."""
+        names = {f.name for f in fields(Gap)}
+        return cls(value, tuple(Gap(**{k: g.get(k, "") for k in names}) for g in gaps))
+
+    def differs_from(self, other: "Verdict") -> bool:
+        """Not the same standing: another value, or other items among the gaps."""
+        return self.value != other.value or {g.field for g in self.gaps} != {g.field for g in other.gaps}
 
     def gaps_for(self, condition: str) -> tuple[Gap, ...]:
         return tuple(g for g in self.gaps if g.condition == condition)

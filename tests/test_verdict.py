@@ -57,3 +57,26 @@ def test_masks_needed_follow_the_county_mask_days_setting():
 def test_each_gap_links_to_its_policy_heading():
     result = verdict(declaration(closed_management=False), CONTROLLED)
     assert result.gaps[0].policy_url == "/prevention/management/#校园管理"
+
+
+def test_a_standing_differs_when_the_verdict_differs():
+    stored = verdict(declaration(), CONTROLLED)
+    now = verdict(declaration(), CountySettings(epidemic_controlled=False))
+    assert now.differs_from(stored)
+
+
+def test_a_standing_differs_when_other_items_are_gaps_under_the_same_verdict():
+    not_ready = declaration(thermometers=0, masks=650 * 10)
+    stored = verdict(not_ready, CountySettings(epidemic_controlled=True, mask_days=10))
+    now = verdict(not_ready, CountySettings(epidemic_controlled=True, mask_days=11))
+    assert stored.value == now.value == NOT_READY
+    assert now.differs_from(stored)
+
+
+def test_a_stored_verdict_read_back_from_its_row_does_not_differ_from_itself():
+    from schemas import Verdict
+
+    now = verdict(declaration(thermometers=0), CONTROLLED)
+    stored = Verdict.stored(now.value, [g.as_dict() for g in now.gaps])
+    assert stored == now
+    assert not now.differs_from(stored)

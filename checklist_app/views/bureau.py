@@ -28,7 +28,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField, validators
 
-from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, now
+from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, Verdict, now
 from schemas.pledge import ROLES
 from schemas.verdict import LEGAL_CONDITIONS
 
@@ -194,6 +194,7 @@ def school(code: str):
             "gaps_now": gaps_now,
             "verdict_stored": chosen["verdict"],
             "gaps_stored": county.stored_gaps(chosen),
+            "differs": Verdict(verdict_now, gaps_now).differs_from(Verdict.stored(chosen["verdict"], county.stored_gaps(chosen))),
             "answers": declaration_answers(chosen),
         }
     link = pledge_url(school["pledge_token"])

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import secrets
-from dataclasses import dataclass, field, fields as dataclass_fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -27,7 +27,6 @@ from schemas import (
     SECTIONS,
     TZ,
     Declaration,
-    Gap,
     Section,
     Verdict,
     field_messages,
@@ -248,9 +247,7 @@ def answer_rows(model, raw: dict | None, previous: dict | None = None) -> list[d
 
 
 def stored_verdict(row: dict) -> Verdict:
-    names = {f.name for f in dataclass_fields(Gap)}
-    gaps = tuple(Gap(**{k: g.get(k, "") for k in names}) for g in json.loads(row["gaps"] or "[]"))
-    return Verdict(row["verdict"], gaps)
+    return Verdict.stored(row["verdict"], json.loads(row["gaps"] or "[]"))
 
 
 def standing(db, row: dict | None) -> dict | None:
@@ -260,8 +257,7 @@ def standing(db, row: dict | None) -> dict | None:
         return None
     stored = stored_verdict(row)
     today = verdict(storage.declaration_from_row(row), storage.load_settings(db))
-    differs = stored.value != today.value or {g.field for g in stored.gaps} != {g.field for g in today.gaps}
-    return {"row": row, "stored": stored, "today": today, "differs": differs}
+    return {"row": row, "stored": stored, "today": today, "differs": today.differs_from(stored)}
 
 
 # --- pages -----------------------------------------------------------------------------------
