@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import REPO_ROOT, create_app, links, storage
+from . import REPO_ROOT, backup as backups, create_app, links, storage
 from .imports import TableError, parse_schools_file
 
 
@@ -155,7 +155,7 @@ def backup(file: str) -> None:
         raise click.ClickException(f"数据库不存在:{database}")
     db = storage.open_db(database)
     try:
-        done = storage.backup(db, file)
+        done = backups.backup(db, file)
     except sqlite3.DatabaseError as error:
         raise click.ClickException(f"备份失败,数据库可能已损坏:{error}") from None
     finally:
@@ -176,8 +176,8 @@ def restore(file: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"用备份 {file} 替换数据库 {database}?", abort=True)
     try:
-        done = storage.restore(file, database)
-    except storage.RestoreRefused as refusal:
+        done = backups.restore(file, database)
+    except backups.RestoreRefused as refusal:
         detail = f"({refusal.detail})" if refusal.detail else ""
         raise click.ClickException(f"未恢复,数据库没有改动:{RESTORE_REFUSALS[refusal.reason]}{detail}") from None
     counts = done["counts"]

@@ -26,7 +26,7 @@ import brotli
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import storage
+from . import backup
 from .security import is_app_path
 
 MIN_SIZE = 512  # below this, the headers outweigh the gain
@@ -164,4 +164,4 @@ def init_app(app: Flask) -> None:
     app.extensions["compressed_files"] = CompressedFiles()
     app.after_request(compress_response)
     # Held for the app's life: `checklist restore` refuses while any app has the database open.
-    weakref.finalize(app, os.close, storage.hold_database_lock(app.config["DATABASE"]))
+    weakref.finalize(app, os.close, backup.hold_database_lock(app.config["DATABASE"]))

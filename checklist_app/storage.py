@@ -14,7 +14,6 @@ import hmac
 import json
 import os
 import secrets
-import shutil
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -25,11 +24,6 @@ from typing import Any, Iterator, Literal, get_args, get_origin
 import sqlite_utils
 from pydantic import BaseModel
 from sqlite_utils.migrations import Migrations
-
-try:  # the lock that tells restore a server is running (Linux, macOS)
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None
 
 import schemas
 from schemas import CountySettings, Declaration, Pledge, School
@@ -269,6 +263,26 @@ def migrate(db: sqlite_utils.Database) -> None:
         add_model_columns(db)
 
 
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _one(db, sql: str, params: list) -> dict | None:
+    return next(iter(db.query(sql, params)), None)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _insert_sql(table: str, columns: list[str]) -> str:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
+
+
 # --- audit -----------------------------------------------------------------------------------
 
 
@@ -372,6 +386,16 @@ def rotate_pledge_token(db, code: str, actor: str) -> str:
         db["schools"].update(code, {"pledge_token": token, "updated_at": timestamp()})
         audit(db, actor, "pledge_link.rotate", target=code)
     return token
+
+
+def school_code_matching(db, typed: str) -> str | None:
+    """The stored code a school typed at login, whatever its letter case (an exact match first)."""
+    row = _one(
+        db,
+        "SELECT code FROM schools WHERE code = ? COLLATE NOCASE ORDER BY code = ? DESC LIMIT 1",
+        [typed, typed],
+    )
+    return row["code"] if row else None
 
 
 # --- declarations ----------------------------------------------------------------------------
@@ -556,6 +580,13 @@ def roster_status(db, school_code: str) -> dict[str, list[dict]]:
     return {"signed": signed, "unsigned": unsigned, "not_on_roster": not_on_roster}
 
 
+def pledge_by_reference(db, school_code: str, reference: str) -> dict | None:
+    """One school's pledge by its receipt reference (the receipt page asks for both)."""
+    return _one(
+        db, "SELECT * FROM pledges WHERE school_code = ? AND reference = ?", [school_code, reference]
+    )
+
+
 # --- the daily tracking ledger ---------------------------------------------------------------
 
 
@@ -605,6 +636,79 @@ def last_ledger_report(db, school_code: str) -> dict | None:
     return _one(
         db, "SELECT * FROM ledger_reports WHERE school_code = ? ORDER BY report_date DESC LIMIT 1", [school_code]
     )
+
+
+# The school's own days and the county's day and trend, summed in SQL. The bureau's own
+# organisation reports no ledger and is left out of every county figure.
+
+LEDGER_SUMS = ", ".join(f'COALESCE(SUM(r."{name}"), 0) AS "{name}"' for name in schemas.ledger.TOTALS)
+
+
+def ledger_report_on(db, school_code: str, day: dt.date) -> dict | None:
+    return _one(
+        db, "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date = ?", [school_code, day.isoformat()]
+    )
+
+
+def ledger_report_before(db, school_code: str, day: dt.date) -> dict | None:
+    """The school's latest report of a day before `day` (what a new report starts from)."""
+    return _one(
+        db,
+        "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date < ? ORDER BY report_date DESC LIMIT 1",
+        [school_code, day.isoformat()],
+    )
+
+
+def ledger_reports_between(db, school_code: str, first: dt.date, last: dt.date) -> list[dict]:
+    """One school's reports from `first` to `last` (inclusive), newest first."""
+    return list(db.query(
+        "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date BETWEEN ? AND ? ORDER BY report_date DESC",
+        [school_code, first.isoformat(), last.isoformat()],
+    ))
+
+
+def ledger_last_correction(db, school_code: str, day: dt.date) -> dict | None:
+    """The latest audited correction of one school's report of `day`, detail decoded."""
+    row = _one(
+        db,
+        """SELECT * FROM audit_log WHERE action = 'ledger.correct' AND target = ?
+           AND json_extract(detail, '$.report_date') = ? ORDER BY id DESC LIMIT 1""",
+        [school_code, day.isoformat()],
+    )
+    return {**row, "detail": json.loads(row["detail"])} if row else None
+
+
+def ledger_day_totals(db, day: dt.date) -> dict:
+    """The county's sums of `TOTALS` over the day's reports, and how many schools reported."""
+    return _one(
+        db,
+        f"""SELECT COUNT(r.id) AS reported, {LEDGER_SUMS}
+            FROM ledger_reports r JOIN schools s ON s.code = r.school_code
+            WHERE r.report_date = ? AND s.kind != ?""",
+        [day.isoformat(), schemas.BUREAU_KIND],
+    )
+
+
+def ledger_day_schools(db, day: dt.date) -> list[dict]:
+    """Every school (the bureau's organisation aside) with the time and lateness of its report of
+    the day; `report_id` is None for a school that has not reported."""
+    return list(db.query(
+        """SELECT s.code, s.name, s.township, r.id AS report_id, r.submitted_at, r.updated_at, r.late
+           FROM schools s LEFT JOIN ledger_reports r ON r.school_code = s.code AND r.report_date = ?
+           WHERE s.kind != ? ORDER BY s.township, s.code""",
+        [day.isoformat(), schemas.BUREAU_KIND],
+    ))
+
+
+def ledger_township_days(db, first: dt.date, last: dt.date) -> list[dict]:
+    """Per day and township from `first` to `last`: reports made and the sums of `TOTALS`."""
+    return list(db.query(
+        f"""SELECT r.report_date, s.township, COUNT(r.id) AS reported, {LEDGER_SUMS}
+            FROM ledger_reports r JOIN schools s ON s.code = r.school_code
+            WHERE r.report_date BETWEEN ? AND ? AND s.kind != ?
+            GROUP BY r.report_date, s.township ORDER BY r.report_date, s.township""",
+        [first.isoformat(), last.isoformat(), schemas.BUREAU_KIND],
+    ))
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -664,99 +768,6 @@ def record_login(db, keys: list[str], ok: bool, actor: str, window_seconds: floa
         else:
             db["login_failures"].insert_all({"key": k, "at": stamp} for k in keys)
         audit(db, actor, "login.success" if ok else "login.failure")
-
-
-# --- snapshot --------------------------------------------------------------------------------
-
-
-def snapshot(db, dest: str | Path) -> Path:
-    """A consistent copy of the live data for the bureau: every data table, no secrets or drafts.
-
-    Everything is copied inside one read transaction of the live database (WAL lets writers go
-    on meanwhile), into a new file attached to the same connection. A table without secrets is
-    copied whole (`INSERT … SELECT *` into the same definition, indexes made first), which SQLite
-    does record by record without decoding or re-sorting anything: several times faster than
-    copying column by column and indexing afterwards. The new file needs no journal (until it is
-    complete it is no snapshot at all); it is synced to disk once, at the end.
-    """
-    dest = Path(dest)
-    dest.unlink(missing_ok=True)
-    conn = sqlite3.connect(db_path(db), isolation_level=None)
-    try:
-        conn.execute("ATTACH DATABASE ? AS export", [str(dest)])
-        conn.execute("PRAGMA export.journal_mode = OFF")
-        conn.execute("PRAGMA export.synchronous = OFF")
-        conn.execute("BEGIN")
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-            if r[0] not in PRIVATE_TABLES
-        ]
-        for table in tables:
-            create_sql = conn.execute(
-                "SELECT sql FROM main.sqlite_master WHERE type='table' AND name = ?", [table]
-            ).fetchone()[0]
-            secret = SECRET_COLUMNS.get(table, ())
-            columns = [r[1] for r in conn.execute(f'PRAGMA main.table_info("{table}")') if r[1] not in secret]
-            conn.execute(create_sql.replace("CREATE TABLE ", "CREATE TABLE export.", 1))
-            for column in secret:
-                conn.execute(f'ALTER TABLE export."{table}" DROP COLUMN "{column}"')
-            indexes = conn.execute(
-                "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-                [table],
-            ).fetchall()
-            for (sql,) in indexes:
-                if not any(c in sql for c in secret):
-                    conn.execute(_into_export(sql, "index"))
-            if secret:
-                quoted = ", ".join(f'"{c}"' for c in columns)
-                conn.execute(f'INSERT INTO export."{table}" ({quoted}) SELECT {quoted} FROM main."{table}"')
-            else:
-                conn.execute(f'INSERT INTO export."{table}" SELECT * FROM main."{table}"')
-        for (sql,) in conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'view' AND sql IS NOT NULL"):
-            conn.execute(_into_export(sql, "view"))
-        conn.execute("COMMIT")
-        conn.execute("DETACH DATABASE export")
-    finally:
-        conn.close()
-    _fsync(dest)
-    return dest
-
-
-def _into_export(sql: str, kind: str) -> str:
-    head = f"CREATE {'UNIQUE ' if sql.upper().startswith('CREATE UNIQUE') else ''}{kind.upper()} "
-    rest = sql[len(head):]
-    if rest.upper().startswith("IF NOT EXISTS "):
-        rest = rest[len("IF NOT EXISTS "):]
-    return f"{head}export.{rest}"
-
-
-def db_path(db) -> str:
-    return db.execute("PRAGMA database_list").fetchone()[2]
-
-
-# --- small helpers ---------------------------------------------------------------------------
-
-
-def _one(db, sql: str, params: list) -> dict | None:
-    return next(iter(db.query(sql, params)), None)
-
-
-def _insert_sql(table: str, columns: list[str]) -> str:
-    cols = ", ".join(f'"{c}"' for c in columns)
-    return f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
-
-
-# --- pledges and roster ----------------------------------------------------------------------
-
-
-def pledge_by_reference(db, school_code: str, reference: str) -> dict | None:
-    """One school's pledge by its receipt reference (the receipt page asks for both)."""
-    return _one(
-        db, "SELECT * FROM pledges WHERE school_code = ? AND reference = ?", [school_code, reference]
-    )
 
 
 # --- bureau console --------------------------------------------------------------------------
@@ -845,254 +856,79 @@ def log_event(db, actor: str, action: str, target: str = "", detail: Any = None)
         audit(db, actor, action, target, detail)
 
 
-# --- school pages ----------------------------------------------------------------------------
-# Every query takes the school code of the session: a school reads only its own versions.
+# --- snapshot --------------------------------------------------------------------------------
 
 
-def school_code_matching(db, typed: str) -> str | None:
-    """The stored code a school typed at login, whatever its letter case (an exact match first)."""
-    row = _one(
-        db,
-        "SELECT code FROM schools WHERE code = ? COLLATE NOCASE ORDER BY code = ? DESC LIMIT 1",
-        [typed, typed],
-    )
-    return row["code"] if row else None
+def snapshot(db, dest: str | Path) -> Path:
+    """A consistent copy of the live data for the bureau: every data table, no secrets or drafts.
 
-
-
-
-
-# --- backup, restore and retention -----------------------------------------------------------
-# A backup is the whole database, secrets included, for putting the service back after a disk
-# dies; `snapshot` above is the bureau's download without them. Restore goes into a stopped
-# instance only: every app holds a shared lock on `<database>.lock` for its life, and restore
-# needs it exclusively.
-
-SQLITE_HEADER = b"SQLite format 3\x00"
-BACKUP_MANIFEST = "_backup_manifest"
-
-
-class RestoreRefused(Exception):
-    """A file restore will not put in place. `reason` is one of: missing, not_sqlite, damaged,
-    not_a_backup, newer_schema, in_use; the command line words it for people."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-
-
-def _lock_path(database_path: str | Path) -> Path:
-    return Path(f"{Path(database_path).resolve()}.lock")
-
-
-def hold_database_lock(database_path: str | Path) -> int:
-    """A shared lock, held by a running app until it closes the returned descriptor."""
-    path = _lock_path(database_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-    return fd
-
-
-def database_in_use(database_path: str | Path) -> bool:
-    """Whether an app (the server, a command) has this database open: it holds the lock."""
-    path = _lock_path(database_path)
-    if fcntl is None or not path.exists():
-        return False
-    with open(path, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
-
-
-def known_migrations() -> set[str]:
-    return {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}
-
-
-def content_digest(conn: sqlite3.Connection) -> str:
-    """SHA-256 over the schema and every row of every table (the manifest aside), in file order:
-    integrity_check finds broken pages, this finds a changed value inside a sound page."""
-    digest = hashlib.sha256()
-    objects = conn.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name != ? ORDER BY type, name", [BACKUP_MANIFEST]
-    ).fetchall()
-    for kind, name, sql in objects:
-        digest.update(f"{kind}\x00{name}\x00{sql}\x00".encode())
-        if kind == "table" and not name.startswith("sqlite_"):
-            order = "" if "WITHOUT ROWID" in (sql or "").upper() else " ORDER BY rowid"
-            for row in conn.execute(f'SELECT * FROM "{name}"{order}'):
-                digest.update(repr(row).encode())
-    return digest.hexdigest()
-
-
-def _table_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != ? ORDER BY name",
-        [BACKUP_MANIFEST],
-    )]
-    return {name: conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in names}
-
-
-def _integrity_problems(conn: sqlite3.Connection) -> list[str]:
-    rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-    return [] if rows == ["ok"] else rows
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _new_private_file(path: Path) -> None:
-    """An empty file only its owner can read: backups hold password and access-code hashes."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
-def backup(db, dest: str | Path) -> dict:
-    """A consistent full copy of the live database at `dest`, verified, for `restore`.
-
-    `VACUUM INTO` copies inside one read transaction (WAL lets writers go on), into a temp file
-    beside `dest`; the copy gets a manifest with the digest of its content, must pass
-    integrity_check, is fsynced and only then renamed to `dest`.
+    Everything is copied inside one read transaction of the live database (WAL lets writers go
+    on meanwhile), into a new file attached to the same connection. A table without secrets is
+    copied whole (`INSERT … SELECT *` into the same definition, indexes made first), which SQLite
+    does record by record without decoding or re-sorting anything: several times faster than
+    copying column by column and indexing afterwards. The new file needs no journal (until it is
+    complete it is no snapshot at all); it is synced to disk once, at the end.
     """
-    dest = Path(dest).resolve()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.tmp")
-    _new_private_file(tmp)
+    dest = Path(dest)
+    dest.unlink(missing_ok=True)
+    conn = sqlite3.connect(db_path(db), isolation_level=None)
     try:
-        taken_at = timestamp()
-        source = sqlite3.connect(db_path(db), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        try:
-            source.execute("VACUUM INTO ?", [str(tmp)])
-        finally:
-            source.close()
-        conn = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            problems = _integrity_problems(conn)
-            if problems:
-                raise sqlite3.DatabaseError("integrity_check: " + "; ".join(problems[:5]))
-            manifest = {
-                "taken_at": taken_at,
-                "digest": content_digest(conn),
-                "counts": json.dumps(_table_counts(conn)),
-                "migrations": json.dumps([r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]),
-            }
-            conn.execute(f"CREATE TABLE {BACKUP_MANIFEST} (key TEXT PRIMARY KEY, value TEXT)")
-            conn.executemany(f"INSERT INTO {BACKUP_MANIFEST} VALUES (?, ?)", manifest.items())
-        finally:
-            conn.close()
-        _fsync(tmp)
-        os.replace(tmp, dest)
-        _fsync(dest.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return {"path": dest, "bytes": dest.stat().st_size, "taken_at": taken_at,
-            "counts": json.loads(manifest["counts"])}
-
-
-def verify_backup(path: str | Path, drop_manifest: bool = False) -> dict:
-    """Check a backup file as restore would; RestoreRefused when it would be refused.
-
-    Returns its manifest (empty for a plain copy of a database, which is checked by
-    integrity_check alone) and the rows per table.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise RestoreRefused("missing", str(path))
-    with open(path, "rb") as handle:
-        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise RestoreRefused("not_sqlite", str(path))
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        problems = _integrity_problems(conn)
-        if problems:
-            raise RestoreRefused("damaged", "; ".join(problems[:5]))
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        applied = []
-        if "_sqlite_migrations" in tables:
-            applied = [r[0] for r in conn.execute(
-                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [migrations.name]
-            )]
-        if not applied:  # e.g. the bureau's download: no secrets, no migrations
-            raise RestoreRefused("not_a_backup", str(path))
-        unknown = sorted(set(applied) - known_migrations())
-        if unknown:
-            raise RestoreRefused("newer_schema", ", ".join(unknown))
-        manifest = {}
-        if BACKUP_MANIFEST in tables:
-            manifest = dict(conn.execute(f"SELECT key, value FROM {BACKUP_MANIFEST}").fetchall())
-            if content_digest(conn) != manifest.get("digest"):
-                raise RestoreRefused("damaged", "content does not match the digest taken at backup")
-            if drop_manifest:
-                conn.execute(f"DROP TABLE {BACKUP_MANIFEST}")
-        return {"manifest": manifest, "counts": _table_counts(conn)}
-    except sqlite3.DatabaseError as error:  # "file is not a database", "malformed" ...
-        raise RestoreRefused("damaged", str(error)) from None
+        conn.execute("ATTACH DATABASE ? AS export", [str(dest)])
+        conn.execute("PRAGMA export.journal_mode = OFF")
+        conn.execute("PRAGMA export.synchronous = OFF")
+        conn.execute("BEGIN")
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+            if r[0] not in PRIVATE_TABLES
+        ]
+        for table in tables:
+            create_sql = conn.execute(
+                "SELECT sql FROM main.sqlite_master WHERE type='table' AND name = ?", [table]
+            ).fetchone()[0]
+            secret = SECRET_COLUMNS.get(table, ())
+            columns = [r[1] for r in conn.execute(f'PRAGMA main.table_info("{table}")') if r[1] not in secret]
+            conn.execute(create_sql.replace("CREATE TABLE ", "CREATE TABLE export.", 1))
+            for column in secret:
+                conn.execute(f'ALTER TABLE export."{table}" DROP COLUMN "{column}"')
+            indexes = conn.execute(
+                "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                [table],
+            ).fetchall()
+            for (sql,) in indexes:
+                if not any(c in sql for c in secret):
+                    conn.execute(_into_export(sql, "index"))
+            if secret:
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                conn.execute(f'INSERT INTO export."{table}" ({quoted}) SELECT {quoted} FROM main."{table}"')
+            else:
+                conn.execute(f'INSERT INTO export."{table}" SELECT * FROM main."{table}"')
+        for (sql,) in conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'view' AND sql IS NOT NULL"):
+            conn.execute(_into_export(sql, "view"))
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE export")
     finally:
         conn.close()
+    fsync_file(dest)
+    return dest
 
 
-def restore(source: str | Path, database_path: str | Path) -> dict:
-    """Put a backup in place of the database of a stopped instance.
-
-    The file is copied beside the database first and the copy is checked (SQLite, integrity,
-    known migrations, digest); nothing at the target changes unless every check passes. The
-    database it replaces is kept beside it as `<name>.before-restore-<time>` (with its WAL).
-    """
-    target = Path(database_path).resolve()
-    source = Path(source)
-    if not source.is_file():
-        raise RestoreRefused("missing", str(source))
-    with open(source, "rb") as handle:
-        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise RestoreRefused("not_sqlite", str(source))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.restore-{secrets.token_hex(4)}.tmp")
-    _new_private_file(tmp)
-    try:
-        with open(source, "rb") as src, open(tmp, "wb") as out:
-            shutil.copyfileobj(src, out, 1024 * 1024)
-        checked = verify_backup(tmp, drop_manifest=True)
-        for suffix in ("-wal", "-shm", "-journal"):  # a WAL copy left by checking, merged on close
-            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-        _fsync(tmp)
-        if database_in_use(target):
-            raise RestoreRefused("in_use", str(target))
-        kept = _swap_in(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return {**checked, "path": target, "kept": kept}
+def _into_export(sql: str, kind: str) -> str:
+    head = f"CREATE {'UNIQUE ' if sql.upper().startswith('CREATE UNIQUE') else ''}{kind.upper()} "
+    rest = sql[len(head):]
+    if rest.upper().startswith("IF NOT EXISTS "):
+        rest = rest[len("IF NOT EXISTS "):]
+    return f"{head}export.{rest}"
 
 
-def _swap_in(tmp: Path, target: Path) -> Path | None:
-    """Rename `tmp` over the database; the old one (and its WAL, which must never meet the new
-    file) moves aside first."""
-    kept = None
-    if target.exists():
-        kept = target.with_name(f"{target.name}.before-restore-{now().strftime('%Y%m%dT%H%M%S')}")
-        wal = Path(f"{target}-wal")
-        if wal.exists():
-            os.replace(wal, f"{kept}-wal")
-        try:
-            os.link(target, kept)
-        except OSError:
-            shutil.copy2(target, kept)
-    for suffix in ("-wal", "-shm", "-journal"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    os.replace(tmp, target)
-    _fsync(target.parent)
-    return kept
+def db_path(db) -> str:
+    return db.execute("PRAGMA database_list").fetchone()[2]
 
+
+# --- retention ------------------------------------------------------------------------------
+# The bureau may purge pledges and declarations older than a date it chooses (PIPL).
 
 PURGED_PLEDGES = "FROM pledges WHERE substr(submitted_at, 1, 10) < :before"
 PURGED_DECLARATIONS = """FROM declarations WHERE substr(submitted_at, 1, 10) < :before
@@ -1148,77 +984,3 @@ def _purge_counts(db, params: dict) -> dict:
     ))
     return {"before": params["before"], "pledges": pledges, "current_version_pledges": current,
             "declarations": declarations, "kept_latest": kept, "schools": schools}
-
-
-# --- ledger views ----------------------------------------------------------------------------
-# The school's own days and the county's day and trend, summed in SQL. The bureau's own
-# organisation reports no ledger and is left out of every county figure.
-
-LEDGER_SUMS = ", ".join(f'COALESCE(SUM(r."{name}"), 0) AS "{name}"' for name in schemas.ledger.TOTALS)
-
-
-def ledger_report_on(db, school_code: str, day: dt.date) -> dict | None:
-    return _one(
-        db, "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date = ?", [school_code, day.isoformat()]
-    )
-
-
-def ledger_report_before(db, school_code: str, day: dt.date) -> dict | None:
-    """The school's latest report of a day before `day` (what a new report starts from)."""
-    return _one(
-        db,
-        "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date < ? ORDER BY report_date DESC LIMIT 1",
-        [school_code, day.isoformat()],
-    )
-
-
-def ledger_reports_between(db, school_code: str, first: dt.date, last: dt.date) -> list[dict]:
-    """One school's reports from `first` to `last` (inclusive), newest first."""
-    return list(db.query(
-        "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date BETWEEN ? AND ? ORDER BY report_date DESC",
-        [school_code, first.isoformat(), last.isoformat()],
-    ))
-
-
-def ledger_last_correction(db, school_code: str, day: dt.date) -> dict | None:
-    """The latest audited correction of one school's report of `day`, detail decoded."""
-    row = _one(
-        db,
-        """SELECT * FROM audit_log WHERE action = 'ledger.correct' AND target = ?
-           AND json_extract(detail, '$.report_date') = ? ORDER BY id DESC LIMIT 1""",
-        [school_code, day.isoformat()],
-    )
-    return {**row, "detail": json.loads(row["detail"])} if row else None
-
-
-def ledger_day_totals(db, day: dt.date) -> dict:
-    """The county's sums of `TOTALS` over the day's reports, and how many schools reported."""
-    return _one(
-        db,
-        f"""SELECT COUNT(r.id) AS reported, {LEDGER_SUMS}
-            FROM ledger_reports r JOIN schools s ON s.code = r.school_code
-            WHERE r.report_date = ? AND s.kind != ?""",
-        [day.isoformat(), schemas.BUREAU_KIND],
-    )
-
-
-def ledger_day_schools(db, day: dt.date) -> list[dict]:
-    """Every school (the bureau's organisation aside) with the time and lateness of its report of
-    the day; `report_id` is None for a school that has not reported."""
-    return list(db.query(
-        """SELECT s.code, s.name, s.township, r.id AS report_id, r.submitted_at, r.updated_at, r.late
-           FROM schools s LEFT JOIN ledger_reports r ON r.school_code = s.code AND r.report_date = ?
-           WHERE s.kind != ? ORDER BY s.township, s.code""",
-        [day.isoformat(), schemas.BUREAU_KIND],
-    ))
-
-
-def ledger_township_days(db, first: dt.date, last: dt.date) -> list[dict]:
-    """Per day and township from `first` to `last`: reports made and the sums of `TOTALS`."""
-    return list(db.query(
-        f"""SELECT r.report_date, s.township, COUNT(r.id) AS reported, {LEDGER_SUMS}
-            FROM ledger_reports r JOIN schools s ON s.code = r.school_code
-            WHERE r.report_date BETWEEN ? AND ? AND s.kind != ?
-            GROUP BY r.report_date, s.township ORDER BY r.report_date, s.township""",
-        [first.isoformat(), last.isoformat(), schemas.BUREAU_KIND],
-    ))

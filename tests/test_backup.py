@@ -15,7 +15,7 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
-from checklist_app import REPO_ROOT, create_app, storage
+from checklist_app import REPO_ROOT, backup, create_app, storage
 from checklist_app.cli import main
 from schemas import CountySettings, Declaration, Pledge, School, verdict
 from schemas.base import today
@@ -100,7 +100,7 @@ def test_backup_during_writes_restores_every_row_acknowledged_before_it_began(ap
         started = time.monotonic()
         with lock:
             before = {ref for _, ref in acknowledged}
-        storage.backup(db, tmp_path / "backup.db")
+        backup.backup(db, tmp_path / "backup.db")
         finished = time.monotonic()
         time.sleep(0.05)
     finally:
@@ -112,7 +112,7 @@ def test_backup_during_writes_restores_every_row_acknowledged_before_it_began(ap
     assert during, "writers were held up for the whole backup"
 
     target = tmp_path / "fresh" / "checklist.db"
-    storage.restore(tmp_path / "backup.db", target)
+    backup.restore(tmp_path / "backup.db", target)
     fresh = create_app({"DATABASE": str(target), "SECRET_KEY": "k", "TESTING": True})
     restored = pledge_references(target)
     assert before <= restored
@@ -123,7 +123,7 @@ def test_backup_during_writes_restores_every_row_acknowledged_before_it_began(ap
 def test_a_backup_is_full_secrets_included(db, make_school, tmp_path):
     make_school("A1")
     storage.create_admin(db, "chief", "scrypt:fake-hash")
-    storage.backup(db, tmp_path / "b.db")
+    backup.backup(db, tmp_path / "b.db")
     conn = sqlite3.connect(tmp_path / "b.db")
     assert conn.execute("SELECT access_code_hash, pledge_token FROM schools").fetchone()[0]
     assert conn.execute("SELECT password_hash FROM admins").fetchone() == ("scrypt:fake-hash",)
@@ -132,18 +132,18 @@ def test_a_backup_is_full_secrets_included(db, make_school, tmp_path):
 
 def test_a_backup_file_is_readable_by_its_owner_only(db, make_school, tmp_path):
     make_school("A1")
-    storage.backup(db, tmp_path / "b.db")
+    backup.backup(db, tmp_path / "b.db")
     assert (tmp_path / "b.db").stat().st_mode & 0o077 == 0
 
 
 def test_restore_leaves_no_stale_wal_beside_the_new_database(db, make_school, tmp_path):
     make_school("A1")
-    storage.backup(db, tmp_path / "b.db")
+    backup.backup(db, tmp_path / "b.db")
     target = tmp_path / "t" / "checklist.db"
     fresh_database(target)
     (tmp_path / "t" / "checklist.db-wal").write_bytes(b"stale frames")
     (tmp_path / "t" / "checklist.db-shm").write_bytes(b"stale index")
-    done = storage.restore(tmp_path / "b.db", target)
+    done = backup.restore(tmp_path / "b.db", target)
     assert not (tmp_path / "t" / "checklist.db-shm").exists()
     assert not (tmp_path / "t" / "checklist.db-wal").exists()
     assert (tmp_path / "t" / f"{done['kept'].name}-wal").read_bytes() == b"stale frames"
@@ -152,11 +152,11 @@ def test_restore_leaves_no_stale_wal_beside_the_new_database(db, make_school, tm
 
 def test_restore_drops_the_backup_manifest(db, make_school, tmp_path):
     make_school("A1")
-    storage.backup(db, tmp_path / "b.db")
+    backup.backup(db, tmp_path / "b.db")
     target = tmp_path / "t" / "checklist.db"
-    storage.restore(tmp_path / "b.db", target)
+    backup.restore(tmp_path / "b.db", target)
     tables = {r[0] for r in sqlite3.connect(target).execute("SELECT name FROM sqlite_master")}
-    assert storage.BACKUP_MANIFEST not in tables
+    assert backup.BACKUP_MANIFEST not in tables
 
 
 # --- refusals: the target is untouched -------------------------------------------------------
@@ -167,7 +167,7 @@ def good_backup(db, make_school, tmp_path):
     make_school("A1")
     for i in range(300):
         storage.record_pledge(db, "A1", pledge_of(f"教师{i:04d}", f"139{i:08d}"), "x" * 64)
-    storage.backup(db, tmp_path / "good.db")
+    backup.backup(db, tmp_path / "good.db")
     return tmp_path / "good.db"
 
 
@@ -180,8 +180,8 @@ def target(tmp_path):
 
 def assert_refused(source, target, reason: str) -> None:
     before = file_state(target)
-    with pytest.raises(storage.RestoreRefused) as refused:
-        storage.restore(source, target)
+    with pytest.raises(backup.RestoreRefused) as refused:
+        backup.restore(source, target)
     assert refused.value.reason == reason
     assert file_state(target) == before
     assert sorted(p.name for p in target.parent.iterdir()) == sorted(
@@ -234,12 +234,12 @@ def test_a_backup_from_a_newer_schema_is_refused(db, make_school, target, tmp_pa
         db["_sqlite_migrations"].insert(
             {"migration_set": "checklist", "name": "m999_from_the_future", "applied_at": "2099-01-01 00:00:00"}
         )
-    storage.backup(db, tmp_path / "newer.db")
+    backup.backup(db, tmp_path / "newer.db")
     assert_refused(tmp_path / "newer.db", target, "newer_schema")
 
 
 def test_a_backup_from_this_schema_is_accepted(good_backup, target):
-    done = storage.restore(good_backup, target)
+    done = backup.restore(good_backup, target)
     assert done["counts"]["pledges"] == 300
 
 
@@ -261,7 +261,7 @@ def test_restore_refuses_while_another_process_serves_the_database(good_backup, 
     finally:
         server.kill()
         server.wait()
-    storage.restore(good_backup, target)  # stopped: now it goes
+    backup.restore(good_backup, target)  # stopped: now it goes
 
 
 # --- the command line ------------------------------------------------------------------------

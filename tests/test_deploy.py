@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checklist_app import REPO_ROOT
+from checklist_app import REPO_ROOT, backup
 from checklist_app.security import APP_PREFIXES
 from checklist_app.site import is_fingerprinted
 
@@ -163,7 +163,7 @@ def test_the_backup_script_keeps_the_newest_backups_only(tmp_path, checklist_com
     kept = sorted(p.name for p in backups.iterdir())
     assert len(kept) == 3 and "notes.txt" in kept and "checklist-20260103-023000.db" in kept
     (new,) = [n for n in kept if n not in ("notes.txt", "checklist-20260103-023000.db")]
-    assert storage.verify_backup(backups / new)["counts"]["schools"] == 0
+    assert backup.verify_backup(backups / new)["counts"]["schools"] == 0
 
 
 def test_a_failed_backup_removes_nothing(tmp_path, checklist_command):
