@@ -31,6 +31,8 @@ def default_config() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token is bound to the session, which expires itself
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "LOGIN_MAX_FAILURES": 5,
+        # proxies in front whose X-Forwarded-For/-Proto are trusted (1 behind nginx)
+        "PROXY_HOPS": int(os.environ.get("CHECKLIST_PROXY_HOPS", "0")),
     }
 
 

@@ -10,12 +10,14 @@ so nothing carries over from one request to the next.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import weakref
 
 from flask import Flask, current_app, g
 
-from . import storage
+from . import backup, storage
 
 
 def get_db():
@@ -56,3 +58,5 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/healthz", "healthz", healthz)
     with app.app_context():
         storage.migrate(get_db())
+    # Held for the app's life: `checklist restore` refuses while any app has the database open.
+    weakref.finalize(app, os.close, backup.hold_database_lock(app.config["DATABASE"]))

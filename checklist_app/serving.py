@@ -17,16 +17,13 @@ request another site could have made the browser send.
 from __future__ import annotations
 
 import gzip
-import os
 import threading
-import weakref
 from collections import OrderedDict
 
 import brotli
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import backup
 from .security import is_app_path
 
 MIN_SIZE = 512  # below this, the headers outweigh the gain
@@ -158,10 +155,8 @@ def _compress_file(response, encoding: str) -> None:
 def init_app(app: Flask) -> None:
     # Behind nginx, the client's address and scheme come from X-Forwarded-For/-Proto: trust as
     # many proxies as CHECKLIST_PROXY_HOPS says (login throttling counts per address).
-    hops = int(app.config.get("PROXY_HOPS") or os.environ.get("CHECKLIST_PROXY_HOPS") or 0)
+    hops = int(app.config["PROXY_HOPS"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.extensions["compressed_files"] = CompressedFiles()
     app.after_request(compress_response)
-    # Held for the app's life: `checklist restore` refuses while any app has the database open.
-    weakref.finalize(app, os.close, backup.hold_database_lock(app.config["DATABASE"]))
