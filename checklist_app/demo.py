@@ -9,7 +9,7 @@ import uuid
 
 import schemas
 from schemas import CountySettings, Declaration, Pledge, School, pledge_text_sha256, verdict
-from schemas.ledger import LedgerReport
+from schemas.ledger import LedgerReport, is_late
 
 from . import storage
 from .auth import hash_password
@@ -203,7 +203,7 @@ def load_ledger_history(db, rng: random.Random, codes: list[str], deadline: dt.t
             at = min(at, now)
             stamp = at.isoformat(timespec="seconds")
             rows.append({"school_code": code, **storage.to_row(report), "submitted_at": stamp,
-                         "updated_at": stamp, "late": int(storage.is_late(day, at, deadline))})
+                         "updated_at": stamp, "late": int(is_late(day, at, deadline))})
     with storage.transaction(db):
         db["ledger_reports"].insert_all(rows)
         storage.audit(db, "demo", "ledger.demo", detail={"rows": len(rows)})

@@ -27,8 +27,8 @@ from sqlite_utils.migrations import Migrations
 
 import schemas
 from schemas import CountySettings, Declaration, Pledge, School
-from schemas.base import TZ, now
-from schemas.ledger import LedgerReport
+from schemas.base import now
+from schemas.ledger import LedgerReport, is_late
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -588,11 +588,6 @@ def pledge_by_reference(db, school_code: str, reference: str) -> dict | None:
 
 
 # --- the daily tracking ledger ---------------------------------------------------------------
-
-
-def is_late(report_date: dt.date, at: dt.datetime, deadline: dt.time) -> bool:
-    """A report is late when made after the deadline of its own day (any backfill is late)."""
-    return at > dt.datetime.combine(report_date, deadline, TZ)
 
 
 def record_ledger_report(db, school_code: str, report: LedgerReport, deadline: dt.time) -> tuple[dict, dict | None]:

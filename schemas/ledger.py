@@ -12,42 +12,41 @@ from typing import Annotated
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from .base import ChecklistModel, Rule, at_most_rule, item, today
-from .readiness import MANAGEMENT, MAX_PEOPLE, PLACE_RULES, Policy
+from .base import TZ, ChecklistModel, Rule, at_most_rule, item, not_in_future, today
+from .readiness import PLACE_RULES, people_count
 
 BACKDATE_DAYS = 3
-POLICY = Policy(MANAGEMENT, "师生管理")
 
 
 def within_reporting_window(value: dt.date) -> dt.date:
-    if value > today():
-        raise PydanticCustomError("date_in_future", "日期不能晚于今天")
+    not_in_future(value)
     if value < today() - dt.timedelta(days=BACKDATE_DAYS):
         raise PydanticCustomError("date_too_old", f"只能填报或更正最近 {BACKDATE_DAYS} 天内的日报")
     return value
 
 
+def is_late(report_date: dt.date, at: dt.datetime, deadline: dt.time) -> bool:
+    """A report is late when made after the deadline of its own day (any backfill is late)."""
+    return at > dt.datetime.combine(report_date, deadline, TZ)
+
+
 ReportDate = Annotated[dt.date, AfterValidator(within_reporting_window)]
-
-
-def count(label: str, **kwargs):
-    return item(label, ge=0, le=MAX_PEOPLE, **kwargs)
 
 
 class LedgerReport(ChecklistModel):
     report_date: ReportDate = item("日期", help=f"默认今天;可补报或更正最近 {BACKDATE_DAYS} 天内的日报")
-    staff_total: int = count("教职工总数")
-    staff_in_county: int = count("教职工在本县内")
-    staff_out_county_in_province: int = count("教职工在县外省内")
-    staff_out_of_province: int = count("教职工在省外", help="本县内、县外省内、省外三项之和应等于教职工总数")
-    students_total: int = count("学生总数")
-    students_in_county: int = count("学生在本县内")
-    students_out_county_in_province: int = count("学生在县外省内")
-    students_out_of_province: int = count("学生在省外", help="本县内、县外省内、省外三项之和应等于学生总数")
-    returned_staff: int = count("当日返县教职工")
-    returned_students: int = count("当日返县学生")
-    isolating: int = count("居家隔离中的师生", help="不能超过教职工和学生总数之和")
-    on_leave_out_of_county: int = count("请假外出(出县)的教职工", help="不能超过教职工总数")
+    staff_total: int = people_count("教职工总数")
+    staff_in_county: int = people_count("教职工在本县内")
+    staff_out_county_in_province: int = people_count("教职工在县外省内")
+    staff_out_of_province: int = people_count("教职工在省外", help="本县内、县外省内、省外三项之和应等于教职工总数")
+    students_total: int = people_count("学生总数")
+    students_in_county: int = people_count("学生在本县内")
+    students_out_county_in_province: int = people_count("学生在县外省内")
+    students_out_of_province: int = people_count("学生在省外", help="本县内、县外省内、省外三项之和应等于学生总数")
+    returned_staff: int = people_count("当日返县教职工")
+    returned_students: int = people_count("当日返县学生")
+    isolating: int = people_count("居家隔离中的师生", help="不能超过教职工和学生总数之和")
+    on_leave_out_of_county: int = people_count("请假外出(出县)的教职工", help="不能超过教职工总数")
     measures: str | None = item(
         "对返县师生采取的管理措施",
         help="当日有师生返县时必填,如:居家隔离14天、每日两次测温、包保教师每日联系",

@@ -10,10 +10,9 @@ import hashlib
 from typing import Literal
 
 from .base import ChecklistModel, Policy, Rule, item, phone_item
+from .readiness import MANAGEMENT
 
 PLEDGE_VERSION = 1
-
-MANAGEMENT = "prevention/management.md"
 
 ROLES = {"teacher": "教师", "leader": "学校领导", "staff": "职工", "cadre": "机关干部"}
 WHEREABOUTS = {

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 import schemas
 from checklist_app import storage
 from schemas import field_messages
-from schemas.ledger import LedgerReport
+from schemas.ledger import LedgerReport, is_late
 
 
 def report(**changes) -> dict:
@@ -109,6 +109,6 @@ def test_reports_after_the_deadline_are_late():
     deadline = dt.time(14)
     before = dt.datetime(2020, 2, 26, 13, 59, tzinfo=schemas.TZ)
     after = dt.datetime(2020, 2, 26, 14, 1, tzinfo=schemas.TZ)
-    assert not storage.is_late(day, before, deadline)
-    assert storage.is_late(day, after, deadline)
-    assert storage.is_late(day, before + dt.timedelta(days=1), deadline)
+    assert not is_late(day, before, deadline)
+    assert is_late(day, after, deadline)
+    assert is_late(day, before + dt.timedelta(days=1), deadline)

@@ -20,7 +20,7 @@ import pytest
 import schemas
 from checklist_app import storage
 from schemas import BUREAU_KIND, CountySettings, School
-from schemas.ledger import CARRIED_OVER, TOTALS, LedgerReport
+from schemas.ledger import CARRIED_OVER, TOTALS, LedgerReport, is_late
 from tests.bureau_support import create_admin, declare, login as bureau_login
 from tests.conftest import csrf_token
 
@@ -71,7 +71,7 @@ def insert_report(db, code: str, values: dict, at: dt.datetime | None = None, de
     with storage.transaction(db):
         db["ledger_reports"].insert(
             {"school_code": code, **row, "submitted_at": stamp, "updated_at": stamp,
-             "late": int(storage.is_late(day, at, deadline))}
+             "late": int(is_late(day, at, deadline))}
         )
 
 
