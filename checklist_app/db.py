@@ -30,6 +30,13 @@ def get_db():
     return g.db
 
 
+def get_settings():
+    """The county settings, read once per request (every page's header shows the bureau's name)."""
+    if "settings" not in g:
+        g.settings = storage.load_settings(get_db())
+    return g.settings
+
+
 def close_db(_error=None) -> None:
     db = g.pop("db", None)
     if db is not None and db.conn.in_transaction:

@@ -9,8 +9,7 @@ from flask import Flask, current_app
 from schemas import VERDICT_LABELS, Condition
 from schemas.ledger import BACKDATE_DAYS
 
-from . import storage
-from .db import get_db
+from .db import get_settings
 
 
 def mask_phone(phone: str | None) -> str:
@@ -26,7 +25,7 @@ def login_wait_minutes() -> int:
 
 def _globals() -> dict:
     try:
-        bureau_name = storage.load_settings(get_db()).bureau_name
+        bureau_name = get_settings().bureau_name
     except sqlite3.Error:  # an error page must render even when the database does not answer
         bureau_name = "县教育局"
     return {

@@ -43,7 +43,7 @@ from ..auth import (
     throttle_keys,
     too_many_failures,
 )
-from ..db import data_version, get_db
+from ..db import data_version, get_db, get_settings
 from ..errors import render_error
 from ..forms import error_list, form_class, validated
 from ..links import base_url, issued_codes_csv, pledge_url
@@ -131,7 +131,7 @@ def county_now(db, settings: CountySettings) -> county.County:
 @bureau_required
 def dashboard():
     db = get_db()
-    settings = storage.load_settings(db)
+    settings = get_settings()
     overview = county_now(db, settings)
     query = county.TableQuery.from_args(request.args)
     shown = county.select(overview.rows, query)
@@ -188,7 +188,7 @@ def school(code: str):
     chosen = next((v for v in versions if v["version"] == wanted), versions[0] if versions else None)
     standing = None
     if chosen is not None:
-        verdict_now, gaps_now = county.standing_now(chosen, storage.load_settings(db))
+        verdict_now, gaps_now = county.standing_now(chosen, get_settings())
         standing = {
             "verdict_now": verdict_now,
             "gaps_now": gaps_now,
@@ -261,7 +261,7 @@ def setting_text(key: str, value) -> str:
 @bureau_required
 def settings():
     db = get_db()
-    current = storage.load_settings(db)
+    current = get_settings()
     SettingsForm = form_class(CountySettings)
     form = SettingsForm() if request.method == "POST" else SettingsForm(data=current.model_dump())
     if request.method == "POST":
@@ -343,7 +343,7 @@ def _export(extension: str):
         if extension == "csv.zip":
             path = exports.write_csv_zip(snapshot, workdir / "export.zip")
         elif extension == "xlsx":
-            path = exports.write_xlsx(snapshot, workdir / "export.xlsx", title=storage.load_settings(db).bureau_name)
+            path = exports.write_xlsx(snapshot, workdir / "export.xlsx", title=get_settings().bureau_name)
         else:
             path = snapshot
         handle = open(path, "rb")

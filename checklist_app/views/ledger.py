@@ -18,7 +18,7 @@ from schemas.ledger import BACKDATE_DAYS, CARRIED_OVER, LedgerReport
 
 from .. import county_ledger, storage
 from ..auth import bureau_required, declaring_school, school_required
-from ..db import get_db
+from ..db import get_db, get_settings
 from ..forms import error_list, form_class, validated
 from . import school as school_views
 
@@ -79,7 +79,7 @@ def _form_page(form, day: dt.date, source: str | None, source_row: dict | None):
         days=_days_status(db, g.school_code, days),
         allowed=days,
         history=history,
-        deadline=storage.load_settings(db).ledger_deadline,
+        deadline=get_settings().ledger_deadline,
     )
 
 
@@ -93,7 +93,7 @@ def report():
         form = LedgerForm()
         report = validated(form)
         if report is not None:
-            deadline = storage.load_settings(db).ledger_deadline
+            deadline = get_settings().ledger_deadline
             row, changes = storage.record_ledger_report(db, g.school_code, report, deadline)
             return redirect(
                 url_for(".done", date=row["report_date"], **({"corrected": "1"} if changes is not None else {})),
@@ -130,7 +130,7 @@ def done():
         today=today(),
         corrected=correction is not None,
         changes=changes,
-        deadline=storage.load_settings(db).ledger_deadline,
+        deadline=get_settings().ledger_deadline,
         editable=day in reporting_days(),
     )
 
@@ -169,5 +169,5 @@ def county():
         county_days=county_ledger.county_days(rows, dates)[::-1],
         trend_county=Markup(trend["county"]),
         trend_townships=[(town, Markup(svg)) for town, svg in trend["townships"]],
-        deadline=storage.load_settings(db).ledger_deadline,
+        deadline=get_settings().ledger_deadline,
     )

@@ -47,7 +47,7 @@ from ..auth import (
     throttle_keys,
     too_many_failures,
 )
-from ..db import get_db
+from ..db import get_db, get_settings
 from ..errors import render_error
 from ..forms import ModelForm, add_error, error_list, form_class, form_from_raw, has_errors, raw_values, validated
 
@@ -256,7 +256,7 @@ def standing(db, row: dict | None) -> dict | None:
     if row is None:
         return None
     stored = stored_verdict(row)
-    today = verdict(storage.declaration_from_row(row), storage.load_settings(db))
+    today = verdict(storage.declaration_from_row(row), get_settings())
     return {"row": row, "stored": stored, "today": today, "differs": today.differs_from(stored)}
 
 
@@ -324,7 +324,7 @@ def _review(assessment: Assessment, failed: bool = False):
         try:
             preview = verdict(
                 Declaration.model_validate({**assessment.data(), PROMISE: True}),
-                storage.load_settings(get_db()),
+                get_settings(),
             )
         except ValidationError:
             preview = None
@@ -379,7 +379,7 @@ def submit():
         db,
         g.school_code,
         declaration,
-        verdict(declaration, storage.load_settings(db)),
+        verdict(declaration, get_settings()),
         key,
         forget=(PROMISE_SECTION, PROMISE),
     )
