@@ -235,15 +235,18 @@ def _by_group(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return groups
 
 
+def grouped_text(heading: str, pairs: list[tuple[str, str]]) -> str:
+    """A list to paste into a message: the heading, then one line per group, "group:a、b"."""
+    return "\n".join([heading] + [f"{group}:{'、'.join(items)}" for group, items in _by_group(pairs).items()])
+
+
 def undeclared_text(rows: list[Standing]) -> str:
     """未申报名单: the schools that have not declared yet, by township."""
     missing = [r for r in rows if r.status == UNDECLARED]
     if not missing:
         return ""
-    lines = [f"未申报开学准备情况的学校(共 {len(missing)} 所):"]
-    for township, names in _by_group([(r.township, r.name) for r in missing]).items():
-        lines.append(f"{township}:{'、'.join(names)}")
-    return "\n".join(lines)
+    heading = f"未申报开学准备情况的学校(共 {len(missing)} 所):"
+    return grouped_text(heading, [(r.township, r.name) for r in missing])
 
 
 def unsigned_text(rows: list[Standing], unsigned: list[dict]) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from schemas.ledger import TOTALS, LedgerReport
 
 from . import charts
+from .county import grouped_text
 
 TREND_DAYS = 30
 REPORTED = "reported"
@@ -61,20 +62,12 @@ class LedgerDay:
         return sorted((s for s in self.reported if s["late"]), key=lambda s: (s["submitted_at"], s["code"]))
 
 
-def _by_township(schools: list[dict]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
-    for school in schools:
-        groups.setdefault(school["township"], []).append(school["name"])
-    return groups
-
-
 def missing_text(day: dt.date, missing: list[dict]) -> str:
     """未报名单: the schools without a report for the day, by township, to paste into a message."""
     if not missing:
         return ""
-    lines = [f"{day.year}年{day.month}月{day.day}日师生跟踪台账日报未报学校(共 {len(missing)} 所):"]
-    lines += [f"{town}:{'、'.join(names)}" for town, names in _by_township(missing).items()]
-    return "\n".join(lines)
+    heading = f"{day.year}年{day.month}月{day.day}日师生跟踪台账日报未报学校(共 {len(missing)} 所):"
+    return grouped_text(heading, [(school["township"], school["name"]) for school in missing])
 
 
 def township_day(rows: list[dict], schools: list[dict]) -> list[dict]:

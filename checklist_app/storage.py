@@ -37,6 +37,8 @@ PRIVATE_TABLES = ("admins", "declaration_drafts", "login_failures", "_sqlite_mig
 SECRET_COLUMNS = {"schools": ("access_code_hash", "pledge_token")}
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
+ACCESS_CODE_LENGTH = 10
+REFERENCE_LENGTH = 8
 
 
 # --- connection and transactions -------------------------------------------------------------
@@ -320,8 +322,9 @@ def check_secret(stored: str | None, secret: str) -> bool:
     return hmac.compare_digest(digest, hashlib.sha256((salt + secret).encode()).hexdigest())
 
 
-def new_access_code() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(10))
+def random_code(length: int) -> str:
+    """Access codes and receipt references: easy to read aloud and type (no 0/O/1/I/L)."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
 
 
 def new_pledge_token() -> str:
@@ -371,7 +374,7 @@ def issue_access_codes(db, codes: list[str] | None, actor: str) -> list[dict]:
             else [r for c in codes if (r := get_school(db, c))]
         )
         for row in rows:
-            access_code = new_access_code()
+            access_code = random_code(ACCESS_CODE_LENGTH)
             db["schools"].update(
                 row["code"], {"access_code_hash": hash_secret(access_code), "access_code_issued_at": stamp}
             )
@@ -520,10 +523,6 @@ _DECLARATION_TICKS = tuple(name for name, info in Declaration.model_fields.items
 # --- pledges ---------------------------------------------------------------------------------
 
 
-def new_reference() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-
-
 def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str) -> tuple[dict, bool]:
     """Store a pledge once per person and version; a repeat returns the first one unchanged."""
     key = [school_code, pledge.name, pledge.phone, schemas.PLEDGE_VERSION]
@@ -533,7 +532,7 @@ def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str) -> tup
                 cursor = db.execute(
                     _insert_sql("pledges", ["school_code", "pledge_version", *Pledge.model_fields, "text_sha256", "reference", "submitted_at"])
                     + " ON CONFLICT(school_code, name, phone, pledge_version) DO NOTHING",
-                    [school_code, schemas.PLEDGE_VERSION, *to_row(pledge).values(), text_sha256, new_reference(), timestamp()],
+                    [school_code, schemas.PLEDGE_VERSION, *to_row(pledge).values(), text_sha256, random_code(REFERENCE_LENGTH), timestamp()],
                 )
                 created = cursor.rowcount == 1
         except sqlite3.IntegrityError:  # the rare reference collision: draw another

@@ -98,7 +98,7 @@ def test_concurrent_identical_pledges_store_one_row(app, make_school):
 
 def test_reference_has_8_characters_without_ambiguous_ones():
     for _ in range(200):
-        ref = storage.new_reference()
+        ref = storage.random_code(storage.REFERENCE_LENGTH)
         assert len(ref) == 8 and not set(ref) & set("0O1IL")
 
 
