@@ -1,19 +1,21 @@
 """The county at a glance: each school's standing now, the counts, the table's filters and sort,
 the charts' data and the lists to copy into a message.
 
-Plain functions over the rows `storage` returns (no Flask, no SQL). The verdict shown is computed
-now, from each school's latest declaration and today's settings; the stored one is the verdict at
-submission, kept beside it so a page can show both where they differ.
+Plain functions over the rows `storage` returns (no Flask, no SQL). The verdict shown is the one
+under today's settings of each school's latest declaration (`storage` keeps it worked out); the
+stored one is the verdict at submission, kept beside it so a page can show both where they differ.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
-from dataclasses import dataclass, field
+from collections import namedtuple
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Mapping
 
-from schemas import BUREAU_KIND, NOT_READY, READY, VERDICT_LABELS, CountySettings, Gap, Verdict, verdict
-from schemas.verdict import LEGAL_CONDITIONS
+from schemas import BUREAU_KIND, NOT_READY, READY, VERDICT_LABELS, CountySettings, Gap, verdict
 
 from . import charts, storage
 
@@ -34,6 +36,11 @@ SORTS = {
 }
 VERDICT_FILTERS = {READY: STATUS_LABELS[READY], NOT_READY: STATUS_LABELS[NOT_READY], UNDECLARED: "未申报"}
 COMPLETION_CHART_ROWS = 40
+# Up to this many people not signed county-wide, the dashboard lists their names to copy into a
+# message; above it (a province) it lists the schools with the most of them, each linking to its
+# page and that school's list, so a page never carries a hundred thousand names.
+UNSIGNED_NAMES_LIMIT = 2_000
+UNSIGNED_SCHOOLS_SHOWN = 100
 
 READINESS_SERIES = (
     charts.Series(STATUS_LABELS[READY], "#00703c"),
@@ -42,24 +49,13 @@ READINESS_SERIES = (
 )
 
 
-@dataclass
-class Standing:
-    """One organisation's row on the dashboard."""
+class Standing(namedtuple("StandingRow", storage.SCHOOL_ROW_COLUMNS)):
+    """One organisation's row on the dashboard: the columns of `storage.school_rows` (its counts,
+    and its standing now and as stored; `changed` when the two differ in verdict or gaps), and
+    what follows from them. A tuple: a province makes 20,000 at each change of data, and tuples
+    of plain values cost the least to make and to collect."""
 
-    code: str
-    name: str
-    kind: str
-    township: str
-    has_access_code: bool
-    pledges: int
-    roster_size: int
-    roster_signed: int
-    version: int | None = None
-    submitted_at: str | None = None
-    verdict_now: str | None = None
-    verdict_stored: str | None = None
-    gaps_now: tuple[Gap, ...] = ()
-    gaps_stored: list[dict] = field(default_factory=list)
+    __slots__ = ()
 
     @property
     def is_bureau(self) -> bool:
@@ -67,24 +63,18 @@ class Standing:
 
     @property
     def status(self) -> str:
-        if self.is_bureau:
+        if self.kind == BUREAU_KIND:
             return BUREAU
         return self.verdict_now or UNDECLARED
 
     @property
-    def changed(self) -> bool:
-        """The standing now differs from the one stored at submission (verdict or gaps)."""
-        if self.verdict_now is None:
-            return False
-        return Verdict(self.verdict_now, self.gaps_now).differs_from(Verdict.stored(self.verdict_stored, self.gaps_stored))
-
-    @property
-    def legal_gaps_now(self) -> int:
-        return sum(1 for g in self.gaps_now if g.condition in LEGAL_CONDITIONS)
-
-    @property
     def completion(self) -> float | None:
         return self.roster_signed / self.roster_size if self.roster_size else None
+
+    @property
+    def unsigned(self) -> int:
+        """People on the roster who have not signed the current pledge."""
+        return self.roster_size - self.roster_signed
 
 
 def standing_now(row: dict, settings: CountySettings) -> tuple[str, tuple[Gap, ...]]:
@@ -97,47 +87,31 @@ def stored_gaps(row: dict) -> list[dict]:
     return json.loads(row["gaps"]) if row.get("gaps") else []
 
 
-def standings(overview: list[dict], declarations: list[dict], settings: CountySettings) -> list[Standing]:
-    """Join the schools (with pledge counts) to their latest declarations, verdicts computed now."""
-    latest = {row["school_code"]: row for row in declarations}
-    out = []
-    for school in overview:
-        standing = Standing(
-            code=school["code"],
-            name=school["name"],
-            kind=school["kind"],
-            township=school["township"],
-            has_access_code=bool(school["has_access_code"]),
-            pledges=school["pledges"],
-            roster_size=school["roster_size"],
-            roster_signed=school["roster_signed"],
-        )
-        row = latest.get(school["code"])
-        if row is not None and not standing.is_bureau:
-            standing.version = row["version"]
-            standing.submitted_at = row["submitted_at"]
-            standing.verdict_stored = row["verdict"]
-            standing.verdict_now, standing.gaps_now = standing_now(row, settings)
-            standing.gaps_stored = stored_gaps(row)
-        out.append(standing)
-    return out
-
-
 def counts(rows: list[Standing]) -> dict[str, int]:
     """The dashboard's headline numbers. The bureau's own organisation declares no readiness and
     is left out of the readiness counts; its cadres' pledges count."""
-    schools = [r for r in rows if not r.is_bureau]
+    schools = changed = pledges = roster_size = roster_signed = without_roster = 0
+    verdicts = {READY: 0, NOT_READY: 0, None: 0}  # None: not declared
+    for r in rows:  # one pass: a province has 20,000 rows
+        pledges += r.pledges
+        roster_size += r.roster_size
+        roster_signed += r.roster_signed
+        without_roster += not r.roster_size
+        if r.kind != BUREAU_KIND:
+            schools += 1
+            verdicts[r.verdict_now] += 1
+            changed += bool(r.changed)
     return {
-        "schools": len(schools),
-        "declared": sum(1 for r in schools if r.verdict_now is not None),
-        "ready": sum(1 for r in schools if r.verdict_now == READY),
-        "not_ready": sum(1 for r in schools if r.verdict_now == NOT_READY),
-        "undeclared": sum(1 for r in schools if r.verdict_now is None),
-        "changed": sum(1 for r in schools if r.changed),
-        "pledges": sum(r.pledges for r in rows),
-        "roster_size": sum(r.roster_size for r in rows),
-        "roster_signed": sum(r.roster_signed for r in rows),
-        "without_roster": sum(1 for r in rows if not r.roster_size),
+        "schools": schools,
+        "declared": schools - verdicts[None],
+        "ready": verdicts[READY],
+        "not_ready": verdicts[NOT_READY],
+        "undeclared": verdicts[None],
+        "changed": changed,
+        "pledges": pledges,
+        "roster_size": roster_size,
+        "roster_signed": roster_signed,
+        "without_roster": without_roster,
     }
 
 
@@ -209,8 +183,8 @@ def select(rows: list[Standing], query: TableQuery) -> list[Standing]:
         if (not query.township or r.township == query.township)
         and (not query.kind or r.kind == query.kind)
         and (not query.verdict or r.status == query.verdict)
-    ]
-    chosen.sort(key=lambda r: (r.township, r.code))
+    ] if query.filtered else list(rows)
+    chosen.sort(key=attrgetter("township", "code"))
     key = _sort_key(query.sort)
     present = [r for r in chosen if key(r) is not None]
     missing = [r for r in chosen if key(r) is None]
@@ -249,6 +223,34 @@ def undeclared_text(rows: list[Standing]) -> str:
     return grouped_text(heading, [(r.township, r.name) for r in missing])
 
 
+@dataclass(frozen=True)
+class UnsignedBySchool:
+    """The 未签名单 of a province: how many have not signed, and the schools with the most of
+    them (`shown`, most first), each to be opened for its names."""
+
+    people: int
+    schools: int
+    shown: list[Standing]
+    without_roster: int
+
+    @property
+    def left_out(self) -> int:
+        return self.schools - len(self.shown)
+
+
+def unsigned_by_school(rows: list[Standing], limit: int | None = None) -> UnsignedBySchool:
+    """Of `rows`: who has not signed, counted per school, the `limit` (UNSIGNED_SCHOOLS_SHOWN)
+    schools with the most first."""
+    limit = UNSIGNED_SCHOOLS_SHOWN if limit is None else limit
+    missing = [r for r in rows if r.roster_size != r.roster_signed]
+    return UnsignedBySchool(
+        people=sum(r.roster_size - r.roster_signed for r in missing),
+        schools=len(missing),
+        shown=heapq.nsmallest(limit, missing, key=lambda r: (r.roster_signed - r.roster_size, r.township, r.code)),
+        without_roster=sum(1 for r in rows if not r.roster_size),
+    )
+
+
 def unsigned_text(rows: list[Standing], unsigned: list[dict]) -> str:
     """未签名单: who on each roster has not signed the pledge, by school (names only, no phones:
     the text goes into a group message)."""
@@ -270,11 +272,10 @@ def unsigned_text(rows: list[Standing], unsigned: list[dict]) -> str:
 
 def readiness_chart(rows: list[Standing]) -> str:
     towns: dict[str, list[int]] = {}
+    series = {READY: 0, NOT_READY: 1, None: 2}  # None: not declared
     for r in rows:
-        if r.is_bureau:
-            continue
-        slot = towns.setdefault(r.township, [0, 0, 0])
-        slot[{READY: 0, NOT_READY: 1, UNDECLARED: 2}[r.status]] += 1
+        if r.kind != BUREAU_KIND:
+            towns.setdefault(r.township, [0, 0, 0])[series[r.verdict_now]] += 1
     return charts.stacked_bars(
         "chart-readiness",
         "各乡镇学校开学条件",
@@ -303,10 +304,11 @@ def completion_chart(rows: list[Standing], limit: int = COMPLETION_CHART_ROWS) -
 class County:
     """Every organisation's standing, and what does not depend on the table's filters, sort or
     page: the counts, the filter choices and the charts. The dashboard keeps one until the data
-    or the settings change."""
+    or the settings change. `unsigned` is everyone not signed, or None when they are more than
+    the dashboard lists by name."""
 
     rows: list[Standing]
-    unsigned: list[dict]
+    unsigned: list[dict] | None
     counts: dict[str, int]
     choices: dict[str, list[str]]
     readiness_chart: str
@@ -314,16 +316,15 @@ class County:
     completion_left_out: int
 
 
-def county_now(overview: list[dict], declarations: list[dict], unsigned: list[dict], settings: CountySettings) -> County:
-    """The county from `storage.county_overview` under `settings`."""
-    rows = standings(overview, declarations, settings)
-    completion_svg, left_out = completion_chart(rows)
+def county_now(schools: list[Standing], unsigned: list[dict] | None) -> County:
+    """The county from `storage.county_overview(…, make=Standing._make)`."""
+    completion_svg, left_out = completion_chart(schools)
     return County(
-        rows=rows,
+        rows=schools,
         unsigned=unsigned,
-        counts=counts(rows),
-        choices=choices(rows),
-        readiness_chart=readiness_chart(rows),
+        counts=counts(schools),
+        choices=choices(schools),
+        readiness_chart=readiness_chart(schools),
         completion_chart=completion_svg,
         completion_left_out=left_out,
     )

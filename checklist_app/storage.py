@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterator, Literal, get_args, get_origin
 
@@ -32,8 +33,12 @@ from schemas.ledger import LedgerReport, is_late
 
 BUSY_TIMEOUT_MS = 15_000
 
-# Tables and columns that hold secrets or work in progress: never in a download.
-PRIVATE_TABLES = ("admins", "declaration_drafts", "login_failures", "_sqlite_migrations")
+# Tables worked out from the data for the dashboard (see "what the dashboard reads" below):
+# rebuilt from the data at will and not data themselves, so no download carries them.
+DERIVED_TABLES = ("school_standings", "pledge_tallies", "roster_tallies", "derived_state")
+# Tables never in a download: secrets, work in progress, bookkeeping and what is derived.
+PRIVATE_TABLES = ("admins", "declaration_drafts", "login_failures", "_sqlite_migrations", *DERIVED_TABLES)
+# Columns that hold secrets: left out of a download's copy of their table.
 SECRET_COLUMNS = {"schools": ("access_code_hash", "pledge_token")}
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
@@ -51,6 +56,9 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # a row that INSERT OR REPLACE deletes then fires its delete triggers, so the tallies the
+    # triggers keep stay right whichever way a row goes (ours do not recurse)
+    conn.execute("PRAGMA recursive_triggers = ON")
     return sqlite_utils.Database(conn)
 
 
@@ -238,6 +246,43 @@ def m002_ledger_reports(db: sqlite_utils.Database) -> None:
     db["ledger_reports"].create_index(["report_date"], if_not_exists=True)
 
 
+@migrations()
+def m003_derived_standings_and_tallies(db: sqlite_utils.Database) -> None:
+    """What the dashboard reads instead of every roster row and every latest declaration: one
+    standing and a few tallies per school (see "what the dashboard reads"). The tallies are
+    counted here from the data; the standings are worked out by `migrate` right after, once the
+    model's columns are all in place. A standing keeps what the dashboard shows (the verdict
+    now, how many legal gaps, whether it changed), not the gaps themselves: a school's page
+    works those out for the version it shows, and the table stays narrow enough to read whole
+    in a few hundred pages."""
+    db["school_standings"].create(
+        {
+            "school_code": str,
+            "version": int,
+            "submitted_at": str,
+            "verdict": str,
+            "verdict_now": str,
+            "legal_gaps_now": int,
+            "changed": int,
+            "stale": int,
+        },
+        pk="school_code",
+        not_null={"stale"},
+        defaults={"stale": 0},
+    )
+    db["pledge_tallies"].create(
+        {"school_code": str, "pledge_version": int, "pledges": int, "roster_signed": int},
+        pk=("school_code", "pledge_version"),
+        not_null={"school_code", "pledge_version", "pledges", "roster_signed"},
+    )
+    db["roster_tallies"].create({"school_code": str, "roster_size": int}, pk="school_code", not_null={"roster_size"})
+    db.execute("CREATE INDEX school_standings_stale ON school_standings (school_code) WHERE stale = 1")
+    db["derived_state"].create({"key": str, "value": str}, pk="key")
+    for sql in DERIVED_TRIGGERS:
+        db.execute(sql)
+    _recount_tallies(db)
+
+
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "declarations": Declaration,
     "pledges": Pledge,
@@ -259,10 +304,19 @@ def add_model_columns(db: sqlite_utils.Database, models=TABLE_MODELS) -> list[st
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    """Create or bring the database up to date. Safe to run again."""
+    """Create or bring the database up to date. Safe to run again.
+
+    Standings worked out under other rules or settings (a new release, a restored backup) or
+    marked stale (declarations written by something other than `record_declaration`) are
+    worked out again here, so every start leaves them right.
+    """
     with transaction(db):
         migrations.apply(db)
         add_model_columns(db)
+        if stored_standings_basis(db) != standings_basis(load_settings(db)):
+            refresh_standings(db)
+        elif stale := stale_standings(db):
+            refresh_standings(db, stale)
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -461,6 +515,7 @@ def record_declaration(
             **to_row(declaration),
         }
         db["declarations"].insert(row)
+        refresh_standings(db, [school_code])  # the school's standing moves with its new version
         if forget is not None:
             section, field = forget
             answers = load_drafts(db, school_code).get(section)
@@ -726,6 +781,8 @@ def save_settings(db, new: CountySettings, actor: str) -> dict[str, tuple[Any, A
                 pk="key",
             )
             audit(db, actor, "settings.change", key, {"old": _before, "new": after})
+        if changes:  # every verdict now is worked out under the new settings, in this transaction
+            refresh_standings(db)
     return changes
 
 
@@ -764,70 +821,262 @@ def record_login(db, keys: list[str], ok: bool, actor: str, window_seconds: floa
         audit(db, actor, "login.success" if ok else "login.failure")
 
 
+# --- what the dashboard reads: worked out from the data ---------------------------------------
+# At province scale (20,000 schools, a million roster rows) matching every roster row to the
+# pledges and working out every school's verdict takes seconds, so neither is done per view:
+# - the tallies (pledges per school and pledge version, roster size, how many on the roster
+#   signed) are kept by triggers, so every write path keeps them, bulk loads included;
+# - a school's standing (its latest version, the verdict stored with it, and under today's
+#   settings the verdict, how many legal gaps and whether it changed) is stored by the verb that
+#   changes it, in the same transaction:
+#   `record_declaration` for the school, `save_settings` for every school. A declaration written
+#   any other way marks its school's standing stale (a trigger), and a stale standing, or one
+#   worked out under other settings or rules, is worked out afresh when it is read.
+# `recompute_derived` counts and works out everything from the data again.
+
+
+def _pledge_tally(row: str, sign: int) -> str:
+    """The statement a pledge (NEW or OLD) makes to its school's tally, coming (+1) or going (-1)."""
+    on_roster = (
+        f"EXISTS (SELECT 1 FROM roster r WHERE r.school_code = {row}.school_code"
+        f" AND r.name = {row}.name AND r.phone = {row}.phone)"
+    )
+    if sign > 0:
+        return f"""INSERT INTO pledge_tallies (school_code, pledge_version, pledges, roster_signed)
+            VALUES ({row}.school_code, {row}.pledge_version, 1, {on_roster})
+            ON CONFLICT (school_code, pledge_version)
+            DO UPDATE SET pledges = pledges + 1, roster_signed = roster_signed + excluded.roster_signed;"""
+    return f"""UPDATE pledge_tallies SET pledges = pledges - 1, roster_signed = roster_signed - {on_roster}
+            WHERE school_code = {row}.school_code AND pledge_version = {row}.pledge_version;"""
+
+
+def _roster_tally(row: str, sign: int) -> str:
+    """The statements a roster row (NEW or OLD) makes, coming (+1) or going (-1): the roster's
+    size, and the signed count of each pledge version this person signed (a person's pledge is
+    unique per version, a roster row per school, name and phone)."""
+    return f"""INSERT INTO roster_tallies (school_code, roster_size) VALUES ({row}.school_code, {sign})
+            ON CONFLICT (school_code) DO UPDATE SET roster_size = roster_size + excluded.roster_size;
+        UPDATE pledge_tallies SET roster_signed = roster_signed + ({sign})
+            WHERE school_code = {row}.school_code AND pledge_version IN (
+              SELECT p.pledge_version FROM pledges p
+              WHERE p.school_code = {row}.school_code AND p.name = {row}.name AND p.phone = {row}.phone);"""
+
+
+def _mark_stale(row: str) -> str:
+    return f"""INSERT INTO school_standings (school_code, stale) VALUES ({row}.school_code, 1)
+            ON CONFLICT (school_code) DO UPDATE SET stale = 1;"""
+
+
+DERIVED_TRIGGERS = (
+    f"CREATE TRIGGER pledges_tally_insert AFTER INSERT ON pledges BEGIN {_pledge_tally('NEW', 1)} END",
+    f"CREATE TRIGGER pledges_tally_delete AFTER DELETE ON pledges BEGIN {_pledge_tally('OLD', -1)} END",
+    "CREATE TRIGGER pledges_tally_update AFTER UPDATE OF school_code, pledge_version, name, phone ON pledges"
+    f" BEGIN {_pledge_tally('OLD', -1)} {_pledge_tally('NEW', 1)} END",
+    f"CREATE TRIGGER roster_tally_insert AFTER INSERT ON roster BEGIN {_roster_tally('NEW', 1)} END",
+    f"CREATE TRIGGER roster_tally_delete AFTER DELETE ON roster BEGIN {_roster_tally('OLD', -1)} END",
+    "CREATE TRIGGER roster_tally_update AFTER UPDATE OF school_code, name, phone ON roster"
+    f" BEGIN {_roster_tally('OLD', -1)} {_roster_tally('NEW', 1)} END",
+    f"CREATE TRIGGER declarations_stale_insert AFTER INSERT ON declarations BEGIN {_mark_stale('NEW')} END",
+    f"CREATE TRIGGER declarations_stale_delete AFTER DELETE ON declarations BEGIN {_mark_stale('OLD')} END",
+    "CREATE TRIGGER declarations_stale_update AFTER UPDATE ON declarations"
+    f" BEGIN {_mark_stale('OLD')} {_mark_stale('NEW')} END",
+)
+
+
+def _recount_tallies(db) -> None:
+    """Every tally counted afresh from pledges and roster."""
+    db.execute("DELETE FROM pledge_tallies")
+    db.execute("DELETE FROM roster_tallies")
+    db.execute(
+        "INSERT INTO roster_tallies (school_code, roster_size)"
+        " SELECT school_code, COUNT(*) FROM roster GROUP BY school_code"
+    )
+    db.execute(
+        """INSERT INTO pledge_tallies (school_code, pledge_version, pledges, roster_signed)
+           SELECT p.school_code, p.pledge_version, COUNT(*), COUNT(r.id) FROM pledges p
+           LEFT JOIN roster r ON r.school_code = p.school_code AND r.name = p.name AND r.phone = p.phone
+           GROUP BY p.school_code, p.pledge_version"""
+    )
+
+
+@cache
+def rules_digest() -> str:
+    """What a verdict depends on besides the declaration and the settings: the source of
+    `schemas/` (its items, their rules and the verdict). A release that changes any of it makes
+    every stored standing out of date, and `migrate` works them out again."""
+    digest = hashlib.sha256(f"schema {schemas.SCHEMA_VERSION}".encode())
+    for path in sorted(Path(schemas.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def standings_basis(settings: CountySettings) -> str:
+    """The rules and settings a standing is worked out under, as one digest."""
+    return hashlib.sha256(f"{rules_digest()} {settings.model_dump_json()}".encode()).hexdigest()
+
+
+def stored_standings_basis(db) -> str | None:
+    row = db.execute("SELECT value FROM derived_state WHERE key = 'standings_basis'").fetchone()
+    return row[0] if row else None
+
+
+def stale_standings(db) -> list[str]:
+    """The schools whose standing a declaration written some other way made stale."""
+    return [r[0] for r in db.execute("SELECT school_code FROM school_standings WHERE stale = 1 ORDER BY school_code")]
+
+
+def standing_of(row: dict, settings: CountySettings) -> dict:
+    """A school's standing from its latest declaration `row`: the version and the verdict stored
+    with it, and under `settings` the verdict, how many legal gaps (三个不开学) and whether the
+    verdict or its gaps differ from the stored ones."""
+    result = schemas.verdict(declaration_from_row(row), settings)
+    stored = schemas.Verdict.stored(row["verdict"], json.loads(row["gaps"]) if row["gaps"] else [])
+    return {
+        "school_code": row["school_code"],
+        "version": row["version"],
+        "submitted_at": row["submitted_at"],
+        "verdict": row["verdict"],
+        "verdict_now": result.value,
+        "legal_gaps_now": len(result.legal_gaps),
+        "changed": int(result.differs_from(stored)),
+        "stale": 0,
+    }
+
+
+STANDING_COLUMNS = (
+    "school_code", "version", "submitted_at", "verdict", "verdict_now", "legal_gaps_now", "changed", "stale",
+)
+STANDING_VIEW_COLUMNS = STANDING_COLUMNS[1:-1]  # what the dashboard shows of one
+
+
+def _latest_rows(db, codes: list[str] | None) -> Iterator[dict]:
+    """The latest declaration of each school in `codes` (of every school when None)."""
+    if codes is None:
+        yield from db.query("SELECT * FROM latest_declarations")
+        return
+    for code in codes:
+        row = _one(db, "SELECT * FROM declarations WHERE school_code = ? ORDER BY version DESC LIMIT 1", [code])
+        if row is not None:
+            yield row
+
+
+def fresh_standings(db, settings: CountySettings, codes: list[str] | None = None) -> dict[str, dict]:
+    """Standings worked out now from the latest declarations of `codes` (every school when None)."""
+    return {row["school_code"]: standing_of(row, settings) for row in _latest_rows(db, codes)}
+
+
+def refresh_standings(db, codes: list[str] | None = None) -> None:
+    """Work out and store the standings of `codes` (every school when None) under the stored
+    settings. Call inside the write transaction of the change they follow."""
+    settings = load_settings(db)
+    fresh = fresh_standings(db, settings, codes)
+    if codes is None:
+        db.execute("DELETE FROM school_standings")
+        db.execute(
+            "INSERT INTO derived_state (key, value) VALUES ('standings_basis', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [standings_basis(settings)],
+        )
+    else:
+        db.execute(
+            "DELETE FROM school_standings WHERE school_code IN (SELECT value FROM json_each(?))", [json.dumps(codes)]
+        )
+    db.conn.executemany(_insert_sql("school_standings", list(STANDING_COLUMNS)), [
+        [standing[c] for c in STANDING_COLUMNS] for standing in fresh.values()
+    ])
+
+
+def recompute_derived(db) -> None:
+    """Count every tally and work out every standing again from the data, inside the caller's
+    write transaction: for whatever changes the data other than through the verbs here (a
+    purge, a bulk load)."""
+    if not db.conn.in_transaction:
+        raise RuntimeError("recompute_derived runs inside storage.transaction")
+    _recount_tallies(db)
+    refresh_standings(db)
+
+
 # --- bureau console --------------------------------------------------------------------------
-# The county at a glance in a handful of queries, whatever the number of schools: every count is
-# aggregated in SQL, never one query per school.
+# The county at a glance in a handful of queries, whatever the number of schools: one row per
+# organisation from the derived tables above, never one query per school.
 
 
-def county_overview(db) -> dict[str, list[dict]]:
+def county_overview(db, settings: CountySettings, unsigned_limit: int, make=tuple) -> dict[str, list | None]:
     """What the dashboard shows, read in one transaction so that its parts agree: every
-    organisation with its counts (`overview`), the latest declarations (`declarations`) and
-    everyone on a roster who has not signed (`unsigned`)."""
+    organisation with its counts and standing under `settings` (`schools`, see `school_rows`),
+    and everyone on a roster who has not signed (`unsigned`) while they are at most
+    `unsigned_limit`, else None."""
     db.conn.execute("BEGIN")
     try:
-        unsigned = unsigned_roster(db)
-        return {
-            "overview": school_overview(db, unsigned),
-            "declarations": latest_declaration_rows(db),
-            "unsigned": unsigned,
-        }
+        schools = school_rows(db, settings, make)
+        (size,) = db.execute("SELECT COALESCE(SUM(roster_size), 0) FROM roster_tallies").fetchone()
+        (signed,) = db.execute(
+            "SELECT COALESCE(SUM(roster_signed), 0) FROM pledge_tallies WHERE pledge_version = ?",
+            [schemas.PLEDGE_VERSION],
+        ).fetchone()
+        return {"schools": schools, "unsigned": unsigned_roster(db) if size - signed <= unsigned_limit else None}
     finally:
         db.conn.execute("ROLLBACK")  # it only read
 
 
-def school_overview(db, unsigned: list[dict]) -> list[dict]:
-    """Every organisation with its pledge counts: pledges signed (current version), roster size
-    and how many on the roster signed. No secrets: only whether an access code was issued.
+# The columns of `school_rows`, in order.
+SCHOOL_ROW_COLUMNS = (
+    "code", "name", "kind", "township", "has_access_code", "pledges", "roster_size", "roster_signed",
+    "version", "submitted_at", "verdict_stored", "verdict_now", "legal_gaps_now", "changed",
+)
+_UNDECLARED = (None, None, None, None, 0, 0)
 
-    `unsigned` is `unsigned_roster(db)`: those on a roster who signed are its size less those who
-    did not, so rosters are matched against pledges once per page (at province scale that match,
-    a million lookups, is the costliest query here).
+
+def school_rows(db, settings: CountySettings, make=tuple) -> list:
+    """Every organisation in township and code order, each `make(values)` of SCHOOL_ROW_COLUMNS:
+    its counts (pledges of the current version, roster size, how many on the roster signed) and
+    its standing under `settings` (latest version, when, the verdict stored with it, the verdict
+    and the number of legal gaps now, whether it changed); None and 0 where it has not declared,
+    and for the bureau's own organisation, which declares nothing. No secrets: only whether an
+    access code was issued. Plain tuples, not a dict per row: a province has 20,000 of them.
     """
-    rows = list(db.query(
-        """SELECT s.code, s.name, s.kind, s.township, s.access_code_issued_at,
-                  s.access_code_hash IS NOT NULL AS has_access_code,
-                  COALESCE(p.signed, 0) AS pledges,
-                  COALESCE(r.roster_size, 0) AS roster_size
+    everything = stored_standings_basis(db) != standings_basis(settings)  # other settings or rules
+    stale = set() if everything else set(stale_standings(db))
+    rows = db.conn.execute(
+        """SELECT s.code, s.name, s.kind, s.township, s.access_code_hash IS NOT NULL,
+                  COALESCE(p.pledges, 0), COALESCE(r.roster_size, 0), COALESCE(p.roster_signed, 0),
+                  d.version, d.submitted_at, d.verdict, d.verdict_now,
+                  COALESCE(d.legal_gaps_now, 0), COALESCE(d.changed, 0)
            FROM schools s
-           LEFT JOIN (SELECT school_code, COUNT(*) AS signed FROM pledges
-                      WHERE pledge_version = :version GROUP BY school_code) p ON p.school_code = s.code
-           LEFT JOIN (SELECT school_code, COUNT(*) AS roster_size FROM roster
-                      GROUP BY school_code) r ON r.school_code = s.code
+           LEFT JOIN pledge_tallies p ON p.school_code = s.code AND p.pledge_version = :version
+           LEFT JOIN roster_tallies r ON r.school_code = s.code
+           LEFT JOIN school_standings d ON d.school_code = s.code AND s.kind != :bureau
            ORDER BY s.township, s.code""",
-        {"version": schemas.PLEDGE_VERSION},
-    ))
-    missing: dict[str, int] = {}
-    for person in unsigned:
-        missing[person["school_code"]] = missing.get(person["school_code"], 0) + 1
+        {"version": schemas.PLEDGE_VERSION, "bureau": schemas.BUREAU_KIND},
+    )
+    if not (everything or stale):
+        return list(map(make, rows))
+    # slower, never wrong: standings worked out afresh from the declarations
+    fresh = fresh_standings(db, settings, None if everything else sorted(stale))
+    out = []
     for row in rows:
-        row["roster_signed"] = row["roster_size"] - missing.get(row["code"], 0)
-    return rows
+        if row[2] != schemas.BUREAU_KIND and (everything or row[0] in stale):
+            standing = fresh.get(row[0])
+            row = row[:8] + (tuple(standing[c] for c in STANDING_VIEW_COLUMNS) if standing else _UNDECLARED)
+        out.append(make(row))
+    return out
 
 
-def latest_declaration_rows(db) -> list[dict]:
-    """The latest version of every school's declaration, all columns, in one query."""
-    return list(db.query("SELECT * FROM latest_declarations ORDER BY school_code"))
+UNSIGNED_ROSTER_SQL = """SELECT r.school_code, r.name, r.role FROM roster r
+    WHERE r.school_code IN (
+      SELECT t.school_code FROM roster_tallies t
+      LEFT JOIN pledge_tallies p ON p.school_code = t.school_code AND p.pledge_version = :version
+      WHERE t.roster_size > COALESCE(p.roster_signed, 0))
+    AND NOT EXISTS (
+      SELECT 1 FROM pledges p WHERE p.school_code = r.school_code AND p.name = r.name
+       AND p.phone = r.phone AND p.pledge_version = :version)
+    ORDER BY r.school_code, r.id"""
 
 
 def unsigned_roster(db) -> list[dict]:
-    """Everyone on a roster who has not signed the current pledge version, county-wide."""
-    return list(db.query(
-        """SELECT r.school_code, r.name, r.role FROM roster r WHERE NOT EXISTS (
-             SELECT 1 FROM pledges p WHERE p.school_code = r.school_code AND p.name = r.name
-              AND p.phone = r.phone AND p.pledge_version = ?)
-           ORDER BY r.school_code, r.id""",
-        [schemas.PLEDGE_VERSION],
-    ))
+    """Everyone on a roster who has not signed the current pledge version, county-wide. Only the
+    rosters of schools whose tallies say someone has not signed are matched to the pledges."""
+    return list(db.query(UNSIGNED_ROSTER_SQL, {"version": schemas.PLEDGE_VERSION}))
 
 
 def schools_without_access_code(db) -> list[str]:
@@ -951,6 +1200,7 @@ def purge_before(db, before: dt.date | str, dry_run: bool = True, actor: str = "
             report = _purge_counts(db, params) | {"dry_run": False}
             db.execute(f"DELETE {PURGED_PLEDGES}", params)
             db.execute(f"DELETE {PURGED_DECLARATIONS}", params)
+            recompute_derived(db)  # the triggers followed; a bulk change is counted again whole
             audit(db, actor, "retention.purge", params["before"], {
                 k: report[k] for k in ("before", "pledges", "declarations", "kept_latest")
             } | {"schools": {s["code"]: [s["pledges"], s["declarations"]] for s in report["schools"]}})

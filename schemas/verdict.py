@@ -46,6 +46,11 @@ class Verdict:
         """Not the same standing: another value, or other items among the gaps."""
         return self.value != other.value or {g.field for g in self.gaps} != {g.field for g in other.gaps}
 
+    @property
+    def legal_gaps(self) -> tuple[Gap, ...]:
+        """The gaps that keep a school from reopening (三个不开学), teaching readiness aside."""
+        return tuple(g for g in self.gaps if g.condition in LEGAL_CONDITIONS)
+
     def gaps_for(self, condition: str) -> tuple[Gap, ...]:
         return tuple(g for g in self.gaps if g.condition == condition)
 
