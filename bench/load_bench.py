@@ -2,7 +2,8 @@
 against the production server, beside a baseline that does only the durable insert.
 
 The app is started exactly as `make run` starts it: `checklist init`, `checklist schools import`,
-`checklist schools issue-codes`, then `checklist serve` (waitress, 8 threads) on a free port of
+`checklist schools issue-codes`, then `checklist serve` (gunicorn: one worker process per core,
+4 threads each) on a free port of
 127.0.0.1 with a fresh CHECKLIST_DB in a temporary folder. Each client is a browser with its own
 cookies and one keep-alive connection, and each is a distinct person:
 
@@ -12,7 +13,7 @@ cookies and one keep-alive connection, and each is a distinct person:
   declares again and again: POST the promise section, follow to the task list, GET the review
   page (submit_key), POST the submit, follow to the result.
 
-The baseline is a minimal Flask app (below) under the same waitress settings: no validation,
+The baseline is a minimal Flask app (below) under the same server settings: no validation,
 no CSRF, no templates; every POST is one durable insert of a pledge-sized row into the same
 `pledges` table (WAL, synchronous=FULL, BEGIN IMMEDIATE) and a 303 to a page that reads it back;
 every GET is a small page. Its clients make the same requests in the same order (a GET where the
@@ -61,7 +62,8 @@ sys.path.insert(0, str(REPO_ROOT))
 import schemas  # noqa: E402
 from schemas import SECTIONS  # noqa: E402
 
-THREADS = 8  # `checklist serve`'s default, used for both servers (and its channel lookahead)
+THREADS = 4  # `checklist serve`'s defaults, used for both servers
+WORKERS = os.cpu_count() or 1
 SCHOOL_SHARE = 8  # one client in eight is a school declaring; the rest are staff signing
 PLEDGE_SCHOOLS = 8
 MAX_FLOWS_PER_CLIENT = 5_000  # a bound on each client's loop besides the deadline
@@ -307,12 +309,10 @@ def baseline_app(database: str):
 
 
 def serve_baseline(database: str, port: int) -> None:
-    from waitress import serve
+    from checklist_app.serving import run_server
 
-    from checklist_app.cli import WAITRESS_LOOKAHEAD
-
-    serve(baseline_app(database), host="127.0.0.1", port=port, threads=THREADS, ident="baseline",
-          channel_request_lookahead=WAITRESS_LOOKAHEAD)  # the settings `checklist serve` uses
+    # the server and settings `checklist serve` uses
+    run_server(lambda: baseline_app(database), "127.0.0.1", port, workers=WORKERS, threads=THREADS)
 
 
 def baseline_row(client: int, n: int) -> dict:
@@ -395,13 +395,24 @@ class Client:
     setup: object = None
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
+def _stat(pid: int) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time so far of a server: the process and its worker processes (Linux
+    /proc; None elsewhere)."""
+    fields = _stat(pid)
+    if fields is None:
+        return None
+    total = int(fields[11]) + int(fields[12])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (child := _stat(int(entry.name))) is not None and int(child[1]) == pid:
+            total += int(child[11]) + int(child[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Crowd:
@@ -566,7 +577,7 @@ def baseline_database(path: Path) -> Path:
 
 
 class BaselineRun:
-    """The minimal Flask app above, under waitress with the same settings, in its own process."""
+    """The minimal Flask app above, under the same server and settings, in its own process."""
 
     name = "baseline (durable insert only)"
 
@@ -733,7 +744,7 @@ def main() -> None:
     print(
         f"submission load: {clients} clients ({clients - school_clients} signing pledges, "
         f"{school_clients} school{'s' if school_clients > 1 else ''} declaring), {seconds:g} s per server in {slices} alternating "
-        f"slice{'s' if slices > 1 else ''}, waitress {THREADS} threads, 127.0.0.1"
+        f"slice{'s' if slices > 1 else ''}, gunicorn {WORKERS} workers × {THREADS} threads, 127.0.0.1"
     )
     with tempfile.TemporaryDirectory(prefix="checklist-load-") as tmp:
         workdir = Path(tmp)
