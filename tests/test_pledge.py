@@ -137,6 +137,12 @@ def test_name_is_2_to_20_characters(client, db, school, name, accepted):
         assert_refused(response, db, "name")
 
 
+@pytest.mark.parametrize("name", ["张\x00三", "张三\x1b[31m", "张\x7f三", "张\x85三"])
+def test_a_name_with_a_control_character_is_refused(client, db, school, name):
+    response = sign(client, school["pledge_token"], name=name, signature=name)
+    assert_refused(response, db, "name", "姓名含有看不见的控制字符,请删除后重新填写")
+
+
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_role_is_accepted(client, db, school, role):
     assert_accepted(sign(client, school["pledge_token"], role=role), db)
