@@ -431,6 +431,7 @@ class Crowd:
             browser.tally = Tally()  # setup requests are not part of the measure
         self.elapsed = 0.0
         self.server_cpu: float | None = 0.0
+        self.client_cpu = 0.0  # this process's CPU while its clients run: the load generator's
         self.slices = 0
 
     def run(self, seconds: float) -> None:
@@ -460,11 +461,12 @@ class Crowd:
             thread.start()
         stop_at[0] = time.perf_counter() + seconds
         began = time.perf_counter()
-        cpu_before = cpu_seconds(self.server_pid)
+        cpu_before, client_cpu_before = cpu_seconds(self.server_pid), time.process_time()
         start_line.wait()
         for thread in threads:
             thread.join(timeout=seconds + 2 * REQUEST_TIMEOUT + 5)
         self.elapsed += time.perf_counter() - began
+        self.client_cpu += time.process_time() - client_cpu_before
         cpu_after = cpu_seconds(self.server_pid)
         if cpu_before is None or cpu_after is None or self.server_cpu is None:
             self.server_cpu = None
@@ -619,6 +621,7 @@ def summary(run, tally: Tally) -> dict:
         "seconds": elapsed,
         "throughput": requests / elapsed if elapsed else 0.0,
         "server_cpu_ms": server_cpu / requests * 1000 if server_cpu is not None and requests else None,
+        "client_cpu_ms": run.crowd.client_cpu / requests * 1000 if requests else 0.0,
         "p50": percentile(tally.latencies, 50) * 1000,
         "p99": percentile(tally.latencies, 99) * 1000,
         "post_p99": percentile(tally.post_latencies, 99) * 1000,
@@ -637,6 +640,7 @@ def report(name: str, figures: dict, ratio: float | None) -> None:
     print(f"  throughput: {figures['throughput']:.1f} req/s")
     if figures["server_cpu_ms"] is not None:
         print(f"  server CPU: {figures['server_cpu_ms']:.2f} ms per request")
+    print(f"  clients' CPU (the load generator, same machine): {figures['client_cpu_ms']:.2f} ms per request")
     print(f"  p50: {figures['p50']:.1f} ms")
     print(f"  p99: {figures['p99']:.1f} ms (POST p99 {figures['post_p99']:.1f} ms, max {figures['max']:.1f} ms)")
     kinds = ", ".join(f"{k} ×{v}" for k, v in sorted(figures["error_kinds"].items()))
