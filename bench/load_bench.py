@@ -2,7 +2,8 @@
 against the production server, beside a baseline that does only the durable insert.
 
 The app is started exactly as `make run` starts it: `checklist init`, `checklist schools import`,
-`checklist schools issue-codes`, then `checklist serve` (waitress, 8 threads) on a free port of
+`checklist schools issue-codes`, then `checklist serve` (gunicorn: one worker process per core,
+4 threads each) on a free port of
 127.0.0.1 with a fresh CHECKLIST_DB in a temporary folder. Each client is a browser with its own
 cookies and one keep-alive connection, and each is a distinct person:
 
@@ -12,7 +13,7 @@ cookies and one keep-alive connection, and each is a distinct person:
   declares again and again: POST the promise section, follow to the task list, GET the review
   page (submit_key), POST the submit, follow to the result.
 
-The baseline is a minimal Flask app (below) under the same waitress settings: no validation,
+The baseline is a minimal Flask app (below) under the same server settings: no validation,
 no CSRF, no templates; every POST is one durable insert of a pledge-sized row into the same
 `pledges` table (WAL, synchronous=FULL, BEGIN IMMEDIATE) and a 303 to a page that reads it back;
 every GET is a small page. Its clients make the same requests in the same order (a GET where the
@@ -61,7 +62,8 @@ sys.path.insert(0, str(REPO_ROOT))
 import schemas  # noqa: E402
 from schemas import SECTIONS  # noqa: E402
 
-THREADS = 8  # `checklist serve`'s default, used for both servers (and its channel lookahead)
+THREADS = 4  # `checklist serve`'s defaults, used for both servers
+WORKERS = os.cpu_count() or 1
 SCHOOL_SHARE = 8  # one client in eight is a school declaring; the rest are staff signing
 PLEDGE_SCHOOLS = 8
 MAX_FLOWS_PER_CLIENT = 5_000  # a bound on each client's loop besides the deadline
@@ -307,12 +309,10 @@ def baseline_app(database: str):
 
 
 def serve_baseline(database: str, port: int) -> None:
-    from waitress import serve
+    from checklist_app.serving import run_server
 
-    from checklist_app.cli import WAITRESS_LOOKAHEAD
-
-    serve(baseline_app(database), host="127.0.0.1", port=port, threads=THREADS, ident="baseline",
-          channel_request_lookahead=WAITRESS_LOOKAHEAD)  # the settings `checklist serve` uses
+    # the server and settings `checklist serve` uses
+    run_server(lambda: baseline_app(database), "127.0.0.1", port, workers=WORKERS, threads=THREADS)
 
 
 def baseline_row(client: int, n: int) -> dict:
@@ -395,13 +395,24 @@ class Client:
     setup: object = None
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
+def _stat(pid: int) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time so far of a server: the process and its worker processes (Linux
+    /proc; None elsewhere)."""
+    fields = _stat(pid)
+    if fields is None:
+        return None
+    total = int(fields[11]) + int(fields[12])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (child := _stat(int(entry.name))) is not None and int(child[1]) == pid:
+            total += int(child[11]) + int(child[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Crowd:
@@ -420,6 +431,7 @@ class Crowd:
             browser.tally = Tally()  # setup requests are not part of the measure
         self.elapsed = 0.0
         self.server_cpu: float | None = 0.0
+        self.client_cpu = 0.0  # this process's CPU while its clients run: the load generator's
         self.slices = 0
 
     def run(self, seconds: float) -> None:
@@ -449,11 +461,12 @@ class Crowd:
             thread.start()
         stop_at[0] = time.perf_counter() + seconds
         began = time.perf_counter()
-        cpu_before = cpu_seconds(self.server_pid)
+        cpu_before, client_cpu_before = cpu_seconds(self.server_pid), time.process_time()
         start_line.wait()
         for thread in threads:
             thread.join(timeout=seconds + 2 * REQUEST_TIMEOUT + 5)
         self.elapsed += time.perf_counter() - began
+        self.client_cpu += time.process_time() - client_cpu_before
         cpu_after = cpu_seconds(self.server_pid)
         if cpu_before is None or cpu_after is None or self.server_cpu is None:
             self.server_cpu = None
@@ -566,7 +579,7 @@ def baseline_database(path: Path) -> Path:
 
 
 class BaselineRun:
-    """The minimal Flask app above, under waitress with the same settings, in its own process."""
+    """The minimal Flask app above, under the same server and settings, in its own process."""
 
     name = "baseline (durable insert only)"
 
@@ -608,6 +621,7 @@ def summary(run, tally: Tally) -> dict:
         "seconds": elapsed,
         "throughput": requests / elapsed if elapsed else 0.0,
         "server_cpu_ms": server_cpu / requests * 1000 if server_cpu is not None and requests else None,
+        "client_cpu_ms": run.crowd.client_cpu / requests * 1000 if requests else 0.0,
         "p50": percentile(tally.latencies, 50) * 1000,
         "p99": percentile(tally.latencies, 99) * 1000,
         "post_p99": percentile(tally.post_latencies, 99) * 1000,
@@ -626,6 +640,7 @@ def report(name: str, figures: dict, ratio: float | None) -> None:
     print(f"  throughput: {figures['throughput']:.1f} req/s")
     if figures["server_cpu_ms"] is not None:
         print(f"  server CPU: {figures['server_cpu_ms']:.2f} ms per request")
+    print(f"  clients' CPU (the load generator, same machine): {figures['client_cpu_ms']:.2f} ms per request")
     print(f"  p50: {figures['p50']:.1f} ms")
     print(f"  p99: {figures['p99']:.1f} ms (POST p99 {figures['post_p99']:.1f} ms, max {figures['max']:.1f} ms)")
     kinds = ", ".join(f"{k} ×{v}" for k, v in sorted(figures["error_kinds"].items()))
@@ -733,7 +748,7 @@ def main() -> None:
     print(
         f"submission load: {clients} clients ({clients - school_clients} signing pledges, "
         f"{school_clients} school{'s' if school_clients > 1 else ''} declaring), {seconds:g} s per server in {slices} alternating "
-        f"slice{'s' if slices > 1 else ''}, waitress {THREADS} threads, 127.0.0.1"
+        f"slice{'s' if slices > 1 else ''}, gunicorn {WORKERS} workers × {THREADS} threads, 127.0.0.1"
     )
     with tempfile.TemporaryDirectory(prefix="checklist-load-") as tmp:
         workdir = Path(tmp)

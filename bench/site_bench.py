@@ -1,7 +1,7 @@
 """Site benchmark: how long the site takes to build, and the bytes a phone downloads for a page.
 
 For each page: the HTML plus every stylesheet, script, icon and image it references (and any
-file a stylesheet loads with url()), fetched from the app under waitress on 127.0.0.1 with
+file a stylesheet loads with url()), fetched from the app (waitress in a thread) on 127.0.0.1 with
 `Accept-Encoding: gzip, br`, each counted as transferred (the body after compression, headers
 aside). The same is measured for a stock Material page of the same text: a temporary MkDocs
 project with the same Markdown, `theme: material` with `font: false` and the same Markdown

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from . import REPO_ROOT, backup as backups, create_app, links, storage
+from . import REPO_ROOT, backup as backups, create_app, links, serving, storage
+from .db import release_connections
 from .imports import TableError, parse_schools_file
 
 
@@ -242,19 +243,14 @@ def build_site() -> None:
     click.echo(f"网站已生成:site/(用时 {time.perf_counter() - started:.1f} 秒)")
 
 
-WAITRESS_LOOKAHEAD = 2
-
-
-@main.command(help="Serve the site and the app with a production WSGI server (waitress).")
+@main.command(help="Serve the site and the app with a production WSGI server (gunicorn).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 8000)), type=int, help="Default: $PORT or 8000.")
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
-    from waitress import serve as waitress_serve
-
-    app = _app()
+@click.option("--workers", default=lambda: os.cpu_count() or 1, type=click.IntRange(min=1),
+              help="Server processes. Default: one per CPU core.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="Threads per process.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    app = _app()  # migrates the database once, before any worker starts
+    release_connections(app)  # a worker must not inherit this process's SQLite connections
     click.echo(f"服务已启动:http://{host}:{port}/  (按 Ctrl+C 停止)")
-    # Keep a channel readable while its request runs: with waitress's default (0), under 64
-    # concurrent clients its main loop often spun holding the GIL (a bare Flask insert fell from
-    # about 1,500 to 250 requests a second; docs/performance.md).
-    waitress_serve(app, host=host, port=port, threads=threads, ident="checklist", channel_request_lookahead=WAITRESS_LOOKAHEAD)
+    serving.run_server(create_app, host, port, workers=workers, threads=threads)

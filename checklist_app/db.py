@@ -1,7 +1,7 @@
 """One database connection per server thread, lent to each request on `g`.
 
 As in Flask's tutorial app, a view calls `get_db()`; unlike it, the connection is not opened and
-closed per request but kept by the thread that serves it (waitress reuses a fixed set of threads):
+closed per request but kept by the thread that serves it (the server reuses a fixed set of threads):
 opening one costs more than a pledge's own queries, and closing the last connection to the file
 checkpoints and removes the WAL. Whatever a request leaves uncommitted is rolled back at its end,
 so nothing carries over from one request to the next.
@@ -41,6 +41,20 @@ def close_db(_error=None) -> None:
     db = g.pop("db", None)
     if db is not None and db.conn.in_transaction:
         db.conn.rollback()
+
+
+def release_connections(app: Flask) -> None:
+    """Close the connections this thread and the data_version watch hold for `app` (before the
+    server forks its workers: a SQLite connection must not cross a fork)."""
+    kept = app.extensions["db_connections"]
+    if getattr(kept, "db", None) is not None:
+        kept.db.close()
+        kept.db = None
+    watch = app.extensions["db_watch"]
+    with watch["lock"]:
+        if watch["conn"] is not None:
+            watch["conn"].close()
+            watch["conn"] = None
 
 
 def data_version() -> int:

@@ -1,4 +1,9 @@
-"""Responses as a phone should get them: compressed (brotli or gzip, as the client accepts).
+"""The production server (`run_server`), and responses as a phone should get them: compressed
+(brotli or gzip, as the client accepts).
+
+`checklist serve` runs gunicorn: one worker process per core, each with a pool of threads, so a
+rush of submissions has every core of the machine (one Python process does its work on about one
+core). SQLite takes writers from several processes; `storage.WriterQueue` queues them.
 
 One `after_request` hook serves both the built site's files and the app's pages, so
 `checklist serve` needs no front server. A site file is compressed once per version and
@@ -21,6 +26,8 @@ import threading
 from collections import OrderedDict
 
 import brotli
+from typing import Callable
+
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -160,3 +167,40 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.extensions["compressed_files"] = CompressedFiles()
     app.after_request(compress_response)
+
+
+def server_options(host: str, port: int, workers: int, threads: int) -> dict:
+    """gunicorn's settings for `checklist serve` (and the load benchmark's baseline)."""
+    return {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "keepalive": 5,
+        # a download of the whole database may take minutes at province scale: a gthread worker
+        # tells the arbiter it is alive from its own loop, whatever its threads are doing
+        "timeout": 120,
+        "graceful_timeout": 20,
+        # proxies are the app's business (CHECKLIST_PROXY_HOPS, ProxyFix): gunicorn trusts none
+        "forwarded_allow_ips": "",
+        "proc_name": "checklist",
+        "accesslog": None,
+        "errorlog": "-",
+    }
+
+
+def run_server(app_factory: Callable[[], Flask], host: str, port: int, workers: int, threads: int) -> None:
+    """Serve `app_factory()`, made afresh in each worker process, until stopped."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in server_options(host, port, workers, threads).items():
+                self.cfg.set(key, value)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn 25+: no socket in $HOME
+                self.cfg.set("control_socket_disable", True)
+
+        def load(self):
+            return app_factory()
+
+    Server().run()

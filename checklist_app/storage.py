@@ -16,11 +16,17 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, Iterator, Literal, get_args, get_origin
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: the processes meet SQLite's busy_timeout instead
+    fcntl = None
 
 import sqlite_utils
 from pydantic import BaseModel
@@ -62,21 +68,77 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
-_WRITERS: dict[str, threading.RLock] = {}
-_WRITERS_GUARD = threading.Lock()
-
-
-def _writer_queue(db: sqlite_utils.Database) -> threading.RLock:
-    """The lock a process's writers to one file queue on before BEGIN IMMEDIATE.
+class WriterQueue:
+    """The queue writers to one database file wait in before BEGIN IMMEDIATE, across the threads
+    of a process (a lock) and the server's worker processes and commands (`flock` on a file
+    beside the database).
 
     SQLite's busy handler makes a waiting writer sleep 1, 2, 5 … 100 ms between tries, so under
     a rush a writer can keep losing to newcomers for a second or more; queued here, the next one
-    starts the moment the last commits. Writers in other processes still meet busy_timeout.
-    Reentrant: a thread that opens a second transaction gets SQLite's answer, as before.
+    starts within a fraction of a millisecond of the last commit. Only one thread of each process
+    waits on the file at a time. Reentrant: a thread that opens a second transaction gets
+    SQLite's answer, as before.
     """
+
+    POLL_SECONDS = 0.0003
+
+    def __init__(self, database: str):
+        self.threads = threading.RLock()
+        self.depth = 0  # changed only by the thread holding `threads`
+        self.fd: int | None = None
+        if fcntl is not None and database not in ("", ":memory:"):
+            self.fd = os.open(f"{database}.writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self.threads.acquire(timeout=timeout):
+            return False
+        if self.depth == 0 and self.fd is not None and not self._lock_file(deadline):
+            self.threads.release()
+            return False
+        self.depth += 1
+        return True
+
+    def _lock_file(self, deadline: float) -> bool:
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(self.POLL_SECONDS)
+
+    def release(self) -> None:
+        self.depth -= 1
+        if self.depth == 0 and self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        self.threads.release()
+
+
+_WRITERS: dict[str, WriterQueue] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _forget_writer_queues() -> None:
+    """In a forked child (a server worker): its own file descriptions, or flock would count the
+    parent and every sibling as one holder."""
+    for queue in _WRITERS.values():
+        if queue.fd is not None:
+            os.close(queue.fd)
+    _WRITERS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_writer_queues)
+
+
+def _writer_queue(db: sqlite_utils.Database) -> WriterQueue:
     path = db_path(db)
     with _WRITERS_GUARD:
-        return _WRITERS.setdefault(path, threading.RLock())
+        if path not in _WRITERS:
+            _WRITERS[path] = WriterQueue(path)
+        return _WRITERS[path]
 
 
 @contextmanager

@@ -9,11 +9,12 @@ columns and the site's generated pages all read these from the model, so an item
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Iterator
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
@@ -149,6 +150,10 @@ def at_most_rule(field: str, bound: Callable[[Any], int], message: str) -> Rule:
     return Rule(field, lambda m: getattr(m, field) <= bound(m), message)
 
 
+# C0 and C1 controls and DEL; tab, line feed and carriage return are text
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 class ChecklistModel(BaseModel):
     """Base of every form model. Cross-field rules live in `rules` on each class.
 
@@ -171,6 +176,16 @@ class ChecklistModel(BaseModel):
                 if id(rule) not in seen:
                     seen.add(id(rule))
                     yield rule
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        """A NUL, an escape sequence or another invisible control character pasted into a name
+        would reach every list, export and message the bureau copies it into."""
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            label = cls.model_fields[info.field_name].title or info.field_name
+            raise PydanticCustomError("control_characters", "{label}含有看不见的控制字符,请删除后重新填写", {"label": label})
+        return value
 
     @model_validator(mode="after")
     def _check_rules(self) -> "ChecklistModel":

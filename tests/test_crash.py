@@ -1,5 +1,8 @@
 """Crash: the real server (`checklist serve`) killed with SIGKILL during a burst of pledges.
 
+The whole server is killed at once, the gunicorn arbiter and the worker processes that do the
+writes (its process group), as a power cut or the kernel's OOM killer would.
+
 Each round starts the server on the same database, lets a few threads sign pledges over real
 HTTP (each a different person; some send their form twice, as a double click does), and kills
 the server at a random moment. A pledge is acknowledged when the server answered with the
@@ -54,6 +57,7 @@ class Server:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the workers die with it
             )
             if self._wait_until_up():
                 return
@@ -75,9 +79,21 @@ class Server:
         return False
 
     def kill(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
         assert self.process.returncode == -signal.SIGKILL
+        assert not self.group_alive(), "a worker outlived the kill"
+
+    def group_alive(self, wait: float = 5) -> bool:
+        """Whether any process of its group remains (killed workers are reaped by init)."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return False
+            time.sleep(0.05)
+        return True
 
 
 class Signer(threading.Thread):
@@ -138,8 +154,11 @@ def start_server(tmp_path):
 
     yield start
     for server in started:
-        if server.process.poll() is None:
-            server.process.kill()
+        if server.process.poll() is None or server.group_alive(wait=0.1):
+            try:
+                os.killpg(server.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             server.process.wait(timeout=10)
     log.close()
 

@@ -9,9 +9,11 @@ import re
 import threading
 
 import pytest
+from flask import render_template
 
 import schemas
 from checklist_app import storage
+from checklist_app.forms import form_class
 from schemas.pledge import PLEDGE_ITEMS, ROLES, WHEREABOUTS
 from tests.conftest import csrf_token, valid_pledge_answers
 
@@ -77,6 +79,41 @@ def test_the_form_shows_the_school_the_pledge_text_every_field_and_the_sign_butt
     assert re.search(r'<button type="submit">确认签署</button>', page)
 
 
+CSRF_VALUE = re.compile(r'(name="csrf_token" type="hidden" value=")[^"]+"')
+
+
+def test_the_form_kept_for_a_school_is_the_form_rendered_afresh_with_a_token_of_its_own(app, client, school):
+    url = f"/pledge/{school['pledge_token']}"
+    kept = [app.test_client().get(url).get_data(as_text=True) for _ in range(2)]  # two people
+    tokens = [CSRF_VALUE.search(page).group(0) for page in kept]
+    assert tokens[0] != tokens[1]
+    with app.test_request_context(url):
+        fresh = render_template(
+            "pledge/form.html", school=school, form=form_class(schemas.Pledge)(), item_names=PLEDGE_ITEMS,
+            text=schemas.pledge_text(), text_sha256=schemas.pledge_text_sha256(), errors=[], errors_present=False,
+        )
+    assert {CSRF_VALUE.sub(r"\1T", page) for page in kept} == {CSRF_VALUE.sub(r"\1T", fresh)}
+    assert "\x00" not in kept[0]
+
+
+def test_the_form_shows_a_renamed_school_and_bureau_at_once(client, db, school):
+    url = f"/pledge/{school['pledge_token']}"
+    client.get(url)
+    db.execute("UPDATE schools SET name = '更名后的学校' WHERE code = ?", [school["code"]])
+    db.conn.commit()
+    storage.save_settings(db, storage.load_settings(db).model_copy(update={"bureau_name": "某某县教育局"}), "test")
+    page = client.get(url).get_data(as_text=True)
+    assert "更名后的学校" in page and school["name"] not in page
+    assert "某某县教育局开学工作平台" in page
+
+
+def test_a_message_waiting_in_the_session_shows_above_the_form(client, school):
+    with client.session_transaction() as session:
+        session["_flashes"] = [("message", "请重新签署")]
+    page = client.get(f"/pledge/{school['pledge_token']}").get_data(as_text=True)
+    assert "请重新签署" in page and 'name="csrf_token"' in page
+
+
 def test_an_unknown_link_is_a_chinese_404(client, school):
     response = client.get("/pledge/not-a-token")
     assert response.status_code == 404
@@ -98,6 +135,12 @@ def test_name_is_2_to_20_characters(client, db, school, name, accepted):
         assert_accepted(response, db)
     else:
         assert_refused(response, db, "name")
+
+
+@pytest.mark.parametrize("name", ["张\x00三", "张三\x1b[31m", "张\x7f三", "张\x85三"])
+def test_a_name_with_a_control_character_is_refused(client, db, school, name):
+    response = sign(client, school["pledge_token"], name=name, signature=name)
+    assert_refused(response, db, "name", "姓名含有看不见的控制字符,请删除后重新填写")
 
 
 @pytest.mark.parametrize("role", list(ROLES))

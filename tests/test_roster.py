@@ -127,6 +127,15 @@ def test_a_roster_with_bad_rows_names_each_row_in_chinese_and_imports_nothing(cl
     assert roster_rows(db, school["code"]) == STAFF_LIST  # the old list stands, nothing half-imported
 
 
+def test_a_roster_row_with_a_control_character_is_named_and_nothing_is_imported(client, db, school):
+    upload(client, csv_file(STAFF_LIST))
+    response = upload(client, csv_file([("赵六", "13800000004", "teacher"), ("钱\x00七", "13800000005", "teacher")]))
+    text = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "第 3 行:姓名含有看不见的控制字符" in text
+    assert roster_rows(db, school["code"]) == STAFF_LIST
+
+
 def test_a_roster_without_a_needed_column_is_refused(client, db, school):
     response = upload(client, csv_file([("张三", "13800000001")], header=("姓名", "手机号码")))
     assert response.status_code == 400

@@ -222,3 +222,11 @@ def test_without_a_proxy_x_forwarded_for_is_ignored(tmp_path):
     app.add_url_rule("/healthz/address", "address", lambda: request.remote_addr)
     got = app.test_client().get("/healthz/address", headers={"X-Forwarded-For": "203.0.113.7"})
     assert got.get_data(as_text=True) != "203.0.113.7"
+
+
+def test_the_server_runs_one_gthread_worker_per_core_given_and_trusts_no_proxy_itself():
+    options = serving.server_options("127.0.0.1", 8000, workers=3, threads=4)
+    assert options["bind"] == "127.0.0.1:8000"
+    assert (options["workers"], options["threads"], options["worker_class"]) == (3, 4, "gthread")
+    assert options["forwarded_allow_ips"] == ""  # X-Forwarded-* is ProxyFix's, as configured
+    assert serving.server_options("::1", 8000, 1, 1)["bind"] == "[::1]:8000"

@@ -28,6 +28,7 @@ bureau_bp = Blueprint("bureau_ledger", __name__, url_prefix="/bureau/ledger")
 school_bp.context_processor(school_views._page_globals)  # the school's name in the header
 
 HISTORY_DAYS = 7
+assert HISTORY_DAYS > BACKDATE_DAYS  # a day that may be reported is shown in the history
 FIELD_LABELS = {name: info.title for name, info in LedgerReport.model_fields.items()}
 
 
@@ -63,20 +64,20 @@ def _days_status(db, school_code: str, days: list[dt.date]) -> list[dict]:
 
 
 def _form_page(form, day: dt.date, source: str | None, source_row: dict | None):
-    db = get_db()
-    existing = storage.ledger_report_on(db, g.school_code, day)
+    # the days that may be reported are among the history's: one query for both
+    history = _days_status(get_db(), g.school_code, [today() - dt.timedelta(days=b) for b in range(HISTORY_DAYS)])
+    reported = {entry["day"]: entry["report"] for entry in history}
     days = reporting_days()
-    history = _days_status(db, g.school_code, [today() - dt.timedelta(days=b) for b in range(HISTORY_DAYS)])
     return render_template(
         "school/ledger.html",
         form=form,
         errors=error_list(form),
         day=day,
         today=today(),
-        existing=existing,
+        existing=reported.get(day),
         source=source,
         source_row=source_row,
-        days=_days_status(db, g.school_code, days),
+        days=[{"day": d, "report": reported.get(d)} for d in days],
         allowed=days,
         history=history,
         deadline=get_settings().ledger_deadline,

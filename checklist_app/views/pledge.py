@@ -8,13 +8,16 @@ receipt.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from functools import lru_cache
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 
 import schemas
 from schemas.pledge import PLEDGE_ITEMS, ROLES, WHEREABOUTS
 
 from .. import storage
-from ..db import get_db
+from ..db import get_db, get_settings
 from ..errors import render_error
 from ..forms import add_error, error_list, form_class, validated
 
@@ -33,6 +36,9 @@ def form(token: str):
         return render_error(404, UNKNOWN_LINK)
     text = schemas.pledge_text()
     text_sha256 = schemas.pledge_text_sha256(text)
+    if request.method == "GET" and "_flashes" not in session:
+        page = blank_form_page(school["code"], school["name"], token, text_sha256, get_settings().bureau_name)
+        return page.replace(TOKEN_SLOT, generate_csrf())
     pledge_form = form_class(schemas.Pledge)()
     if request.method == "POST":
         pledge = validated(pledge_form)
@@ -57,6 +63,31 @@ def form(token: str):
         errors=errors,
         errors_present=bool(errors),
     ), (400 if errors else 200)
+
+
+TOKEN_SLOT = "\x00csrf-token\x00"  # no rendered value can hold it: every value is escaped text
+
+
+@lru_cache(maxsize=4096)
+def blank_form_page(code: str, name: str, token: str, text_sha256: str, bureau_name: str) -> str:
+    """The form as everyone first sees it, rendered once per school, pledge text and bureau name
+    (all it shows) and kept; each GET puts its own CSRF token in TOKEN_SLOT.
+
+    Everyone on a school's staff opens the same link within minutes, and rendering this form is
+    most of the cost of that request (docs/performance.md).
+    """
+    pledge_form = form_class(schemas.Pledge)()
+    pledge_form.csrf_token.current_token = TOKEN_SLOT
+    return render_template(
+        "pledge/form.html",
+        school={"code": code, "name": name, "pledge_token": token},
+        form=pledge_form,
+        item_names=PLEDGE_ITEMS,
+        text=schemas.pledge_text(),
+        text_sha256=text_sha256,
+        errors=[],
+        errors_present=False,
+    )
 
 
 def _add_rule_errors(pledge_form) -> None:

@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -30,6 +31,7 @@ from schemas import (
     Section,
     Verdict,
     field_messages,
+    today,
     verdict,
 )
 
@@ -49,7 +51,7 @@ from ..auth import (
 )
 from ..db import get_db, get_settings
 from ..errors import render_error
-from ..forms import ModelForm, add_error, error_list, form_class, form_from_raw, has_errors, raw_values, validated
+from ..forms import ModelForm, add_error, error_list, form_class, form_from_raw, raw_values, validated
 
 bp = Blueprint("school", __name__, url_prefix="/school")
 
@@ -115,22 +117,38 @@ def logout():
 
 @dataclass
 class SectionState:
-    """One section's answers as typed (None: not started), its form with errors placed."""
+    """One section's answers as typed (None: not started), the model they make (None: not valid)
+    and its problems, each (field name or None for the section, message), in page order."""
 
     model: type[Section]
     raw: dict[str, str] | None
-    form: ModelForm
     instance: Section | None
+    errors: list[tuple[str | None, str]]
 
     @property
     def valid(self) -> bool:
-        return self.instance is not None and not has_errors(self.form)
+        return self.instance is not None and not self.errors
 
     @property
     def status(self) -> str:
         if self.raw is None:
             return "not_started"
         return "saved" if self.valid else "needs_changes"
+
+    def form(self) -> ModelForm:
+        """The section's form as typed, each problem placed on its field (the section's page)."""
+        form = form_from_raw(self.model, self.raw)
+        for field_name, message in self.errors:
+            add_error(form, field_name, message)
+        return form
+
+    def add_problem(self, field_name: str, message: str) -> None:
+        """A problem found beyond the section, unless its field already shows one."""
+        if any(name == field_name for name, _ in self.errors):
+            return
+        order = list(self.model.model_fields)
+        self.errors.append((field_name, message))
+        self.errors.sort(key=lambda e: -1 if e[0] is None else order.index(e[0]))
 
 
 @dataclass
@@ -154,7 +172,7 @@ class Assessment:
             if state.raw is None:
                 found.append((section_id, None, NOT_FILLED.format(title=state.model.title)))
             else:
-                found.extend((section_id, field_id, message) for field_id, message in error_list(state.form))
+                found.extend((section_id, field_id, message) for field_id, message in state.errors)
             found.extend(p for p in self.submit_problems if p[0] == section_id)
         return found
 
@@ -165,20 +183,32 @@ class Assessment:
     def note(self, field_name: str | None, message: str) -> None:
         """A problem found when the whole declaration is checked, placed on its section."""
         if field_name in Declaration.model_fields and field_name != PROMISE:
-            add_error(self.states[Declaration.section_of(field_name).section_id].form, field_name, message)
+            self.states[Declaration.section_of(field_name).section_id].add_problem(field_name, message)
             return
         problem = (PROMISE_SECTION, field_name, message)  # the promise, or the whole declaration
         if problem not in self.submit_problems:
             self.submit_problems.append(problem)
 
 
+@lru_cache(maxsize=4096)
+def checked_section(model: type[Section], answers: tuple[tuple[str, str], ...], day: dt.date):
+    """(the model the answers make or None, their problems in page order), the section alone.
+
+    Every page of the declaration assesses all seven sections, and a school changes one at a
+    time: the answers of the others come back as they were, so their checks are kept. `day` is
+    in the key so that no check that reads the date could outlive it.
+    """
+    form = form_from_raw(model, dict(answers))
+    instance = validated(form)
+    return instance, tuple(error_list(form))
+
+
 def assess(answers: dict[str, dict | None]) -> Assessment:
     states = {}
     for model in SECTIONS:
         raw = answers.get(model.section_id)
-        form = form_from_raw(model, raw)
-        instance = validated(form) if raw is not None else None
-        states[model.section_id] = SectionState(model, raw, form, instance)
+        instance, errors = checked_section(model, tuple(sorted(raw.items())), today()) if raw is not None else (None, ())
+        states[model.section_id] = SectionState(model, raw, instance, list(errors))
     assessment = Assessment(states)
     # Rules across sections (not_home_14_days ≤ all people, the promise) are checked as soon as
     # the sections they read are valid, so a section shows 需修改 before the submit refuses it.
@@ -307,13 +337,14 @@ def section(section_id: str):
     if request.method == "POST" and state.valid:
         flash(SAVED.format(title=model.title))
         return redirect(url_for(".index"))
+    form = state.form()
     return render_template(
         "school/section.html",
         section=model,
         number=SECTIONS.index(model) + 1,
         total=len(SECTIONS),
-        form=state.form,
-        errors=error_list(state.form),
+        form=form,
+        errors=error_list(form),
     )
 
 

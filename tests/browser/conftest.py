@@ -50,7 +50,8 @@ def browser():
 
 @pytest.fixture
 def live_app(tmp_path, built_site):
-    """The real app under the production WSGI server (waitress) on a free loopback port."""
+    """The real app over real HTTP on a free loopback port: waitress in a thread of the test
+    process, so a test can reach the app and its database directly."""
     app = create_app(
         {"DATABASE": str(tmp_path / "checklist.db"), "SECRET_KEY": "browser-test", "SITE_DIR": str(built_site)}
     )
