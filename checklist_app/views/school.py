@@ -293,15 +293,9 @@ def standing(db, row: dict | None) -> dict | None:
 # --- pages -----------------------------------------------------------------------------------
 
 
-def _when(iso: str | None) -> str:
-    if not iso:
-        return ""
-    return dt.datetime.fromisoformat(iso).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-
-
 @bp.context_processor
 def _page_globals() -> dict:
-    return {**school_globals(), "when": _when}
+    return school_globals()
 
 
 @bp.route("/")
