@@ -19,6 +19,7 @@ from schemas import BUREAU_KIND
 
 from . import storage
 from .db import get_db
+from .security import is_app_path
 
 DUMMY_PASSWORD_HASH = generate_password_hash("not a password")
 
@@ -35,6 +36,9 @@ def end_session() -> None:
 
 
 def _expire_idle_sessions() -> None:
+    g.school_code = g.admin = None
+    if not is_app_path(request.path) or request.path.startswith("/static/"):
+        return  # a site page or a file: no session read, so no `Vary: Cookie` on what caches keep
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     seen = session.get("seen")
     if seen is not None and time.time() - seen > lifetime:

@@ -48,6 +48,7 @@ def test_home_page_comes_back_brotli_compressed_with_a_short_cache(web, built_si
     assert page.headers["Content-Encoding"] == "br"
     assert "Accept-Encoding" in page.headers["Vary"]
     assert page.headers["Cache-Control"] == "public, max-age=300"
+    assert "Cookie" not in page.headers["Vary"]  # the same page for everyone: no session read
     assert decoded(page) == (built_site / "index.html").read_bytes()
     assert int(page.headers["Content-Length"]) < (built_site / "index.html").stat().st_size / 3
 
