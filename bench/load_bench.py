@@ -60,10 +60,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import schemas  # noqa: E402
+from checklist_app import serving  # noqa: E402
 from schemas import SECTIONS  # noqa: E402
 
 THREADS = 4  # `checklist serve`'s defaults, used for both servers
-WORKERS = os.cpu_count() or 1
+WORKERS = serving.usable_cores()  # as `checklist serve` chooses
 SCHOOL_SHARE = 8  # one client in eight is a school declaring; the rest are staff signing
 PLEDGE_SCHOOLS = 8
 MAX_FLOWS_PER_CLIENT = 5_000  # a bound on each client's loop besides the deadline

@@ -33,6 +33,9 @@ def default_config() -> dict:
         "LOGIN_MAX_FAILURES": 5,
         # proxies in front whose X-Forwarded-For/-Proto are trusted (1 behind nginx)
         "PROXY_HOPS": int(os.environ.get("CHECKLIST_PROXY_HOPS", "0")),
+        # create or migrate the database when the app is made (the server's workers do not:
+        # `checklist serve` migrates once before it starts them)
+        "MIGRATE": True,
     }
 
 

@@ -246,11 +246,13 @@ def build_site() -> None:
 @main.command(help="Serve the site and the app with a production WSGI server (gunicorn).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 8000)), type=int, help="Default: $PORT or 8000.")
-@click.option("--workers", default=lambda: os.cpu_count() or 1, type=click.IntRange(min=1),
-              help="Server processes. Default: one per CPU core.")
+@click.option("--workers", default=lambda: serving.usable_cores(), type=click.IntRange(min=1),
+              help="Server processes. Default: one per CPU core this process may use.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="Threads per process.")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     app = _app()  # migrates the database once, before any worker starts
     release_connections(app)  # a worker must not inherit this process's SQLite connections
     click.echo(f"服务已启动:http://{host}:{port}/  (按 Ctrl+C 停止)")
-    serving.run_server(create_app, host, port, workers=workers, threads=threads)
+    # a worker (also one gunicorn starts again later) only opens the database: were it to
+    # migrate and fail, gunicorn would stop the whole server
+    serving.run_server(lambda: create_app({"MIGRATE": False}), host, port, workers=workers, threads=threads)

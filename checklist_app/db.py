@@ -77,7 +77,8 @@ def init_app(app: Flask) -> None:
     app.extensions["db_watch"] = {"conn": None, "lock": threading.Lock()}
     app.teardown_appcontext(close_db)
     app.add_url_rule("/healthz", "healthz", healthz)
-    with app.app_context():
-        storage.migrate(get_db())
+    if app.config["MIGRATE"]:
+        with app.app_context():
+            storage.migrate(get_db())
     # Held for the app's life: `checklist restore` refuses while any app has the database open.
     weakref.finalize(app, os.close, backup.hold_database_lock(app.config["DATABASE"]))

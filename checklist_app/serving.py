@@ -22,6 +22,7 @@ request another site could have made the browser send.
 from __future__ import annotations
 
 import gzip
+import os
 import threading
 from collections import OrderedDict
 
@@ -167,6 +168,14 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.extensions["compressed_files"] = CompressedFiles()
     app.after_request(compress_response)
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity: a container's or systemd's
+    CPUAffinity=, as `nproc` counts them)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def server_options(host: str, port: int, workers: int, threads: int) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import inspect
 import json
 import os
 import secrets
@@ -93,9 +94,13 @@ class WriterQueue:
         deadline = time.monotonic() + timeout
         if not self.threads.acquire(timeout=timeout):
             return False
-        if self.depth == 0 and self.fd is not None and not self._lock_file(deadline):
+        try:
+            if self.depth == 0 and self.fd is not None and not self._lock_file(deadline):
+                self.threads.release()
+                return False
+        except BaseException:  # flock failed: the next thread may try
             self.threads.release()
-            return False
+            raise
         self.depth += 1
         return True
 
@@ -111,9 +116,11 @@ class WriterQueue:
 
     def release(self) -> None:
         self.depth -= 1
-        if self.depth == 0 and self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-        self.threads.release()
+        try:
+            if self.depth == 0 and self.fd is not None:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            self.threads.release()
 
 
 _WRITERS: dict[str, WriterQueue] = {}
@@ -375,6 +382,8 @@ def migrate(db: sqlite_utils.Database) -> None:
     with transaction(db):
         migrations.apply(db)
         add_model_columns(db)
+        if not tallies_agree(db):
+            _recount_tallies(db)
         if stored_standings_basis(db) != standings_basis(load_settings(db)):
             refresh_standings(db)
         elif stale := stale_standings(db):
@@ -828,7 +837,7 @@ def ledger_township_days(db, first: dt.date, last: dt.date) -> list[dict]:
 def load_settings(db) -> CountySettings:
     stored = {r["key"]: json.loads(r["value"]) for r in db.query("SELECT key, value FROM settings")}
     known = {k: v for k, v in stored.items() if k in CountySettings.model_fields}
-    return CountySettings.model_validate(known)
+    return CountySettings.model_validate(known, context={"stored": True})
 
 
 def save_settings(db, new: CountySettings, actor: str) -> dict[str, tuple[Any, Any]]:
@@ -961,14 +970,28 @@ def _recount_tallies(db) -> None:
     )
 
 
+def tallies_agree(db) -> bool:
+    """Whether the tallies add up to the rows they count. A connection without
+    `recursive_triggers` (the sqlite3 shell, a script) that runs INSERT OR REPLACE counts the
+    replaced row twice; `migrate` then counts them all again."""
+    (agree,) = db.execute(
+        """SELECT (SELECT COUNT(*) FROM roster) = (SELECT COALESCE(SUM(roster_size), 0) FROM roster_tallies)
+              AND (SELECT COUNT(*) FROM pledges) = (SELECT COALESCE(SUM(pledges), 0) FROM pledge_tallies)"""
+    ).fetchone()
+    return bool(agree)
+
+
 @cache
 def rules_digest() -> str:
     """What a verdict depends on besides the declaration and the settings: the source of
-    `schemas/` (its items, their rules and the verdict). A release that changes any of it makes
-    every stored standing out of date, and `migrate` works them out again."""
+    `schemas/` (its items, their rules and the verdict) and of the functions here that read a
+    stored version and work out its standing. A release that changes any of it makes every
+    stored standing out of date, and `migrate` works them out again."""
     digest = hashlib.sha256(f"schema {schemas.SCHEMA_VERSION}".encode())
     for path in sorted(Path(schemas.__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for function in (declaration_from_row, standing_of):
+        digest.update(inspect.getsource(function).encode())
     return digest.hexdigest()
 
 

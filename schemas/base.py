@@ -181,8 +181,9 @@ class ChecklistModel(BaseModel):
     @classmethod
     def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
         """A NUL, an escape sequence or another invisible control character pasted into a name
-        would reach every list, export and message the bureau copies it into."""
-        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        would reach every list, export and message the bureau copies it into. What an earlier
+        release stored is read back as it is (validation context `{"stored": True}`)."""
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value) and not (info.context or {}).get("stored"):
             label = cls.model_fields[info.field_name].title or info.field_name
             raise PydanticCustomError("control_characters", "{label}含有看不见的控制字符,请删除后重新填写", {"label": label})
         return value

@@ -1,5 +1,7 @@
 """The app: health check, Chinese error pages, headers, and the policy site served at `/`."""
 
+import sqlite3
+
 import pytest
 
 from checklist_app import create_app
@@ -67,3 +69,12 @@ def test_unknown_site_path_gets_the_sites_own_404_page(site_client, built_site):
 
 def test_paths_outside_the_site_are_not_served(site_client):
     assert site_client.get("/../pyproject.toml").status_code == 404
+
+
+def test_an_app_made_for_a_server_worker_does_not_migrate(tmp_path):
+    database = tmp_path / "worker.db"
+    create_app({"DATABASE": str(database), "SECRET_KEY": "t", "MIGRATE": False})
+    assert not database.exists()  # not even opened: `checklist serve` migrated it before forking
+    create_app({"DATABASE": str(database), "SECRET_KEY": "t"})
+    tables = sqlite3.connect(database).execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    assert ("schools",) in tables

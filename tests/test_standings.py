@@ -323,6 +323,23 @@ def test_a_roster_row_replaced_by_insert_or_replace_is_counted_once(county):
     assert_kept_right(county)
 
 
+def test_a_row_replaced_by_another_tool_is_counted_again_at_the_next_start(county):
+    storage.replace_roster(county, "A1", [{"name": PEOPLE[0][0], "phone": PEOPLE[0][1], "role": "teacher"}], "test")
+    sign(county, "A1", 0)
+    path = storage.db_path(county)
+    other = sqlite3.connect(path)  # the sqlite3 shell or a script: recursive_triggers off
+    with other:
+        other.execute("INSERT OR REPLACE INTO roster (school_code, name, phone, role) VALUES ('A1', ?, ?, 'cadre')",
+                      list(PEOPLE[0]))
+        other.execute("INSERT OR REPLACE INTO pledges SELECT * FROM pledges")
+    other.close()
+    assert not storage.tallies_agree(county)  # each replaced row counted twice
+    storage.migrate(county)
+    assert storage.tallies_agree(county)
+    assert as_stored(county)["A1"][:3] == (1, 1, 1)
+    assert_kept_right(county)
+
+
 def test_a_purge_leaves_the_tallies_and_standings_right(county):
     clock = Clock()
     with mock.patch.object(storage, "now", clock):

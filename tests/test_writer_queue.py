@@ -83,3 +83,22 @@ def test_a_thread_that_holds_the_queue_may_take_it_again(tmp_path):
     other.start()
     other.join(5)
     assert taken == [False, True]
+
+
+def test_a_failed_flock_leaves_the_queue_free_for_the_next_writer(tmp_path, monkeypatch):
+    queue = storage._writer_queue(storage.open_db(tmp_path / "flaky.db"))
+    real_flock, failures = fcntl.flock, [OSError(37, "No locks available")]
+
+    def flaky(fd, operation):
+        if failures:
+            raise failures.pop()
+        return real_flock(fd, operation)
+
+    monkeypatch.setattr(storage.fcntl, "flock", flaky)
+    with pytest.raises(OSError):
+        queue.acquire(1)
+    taken: list[bool] = []
+    other = threading.Thread(target=lambda: taken.append(queue.acquire(1)) or queue.release())
+    other.start()
+    other.join(5)
+    assert taken == [True]
