@@ -9,13 +9,12 @@ stored one is the verdict at submission, kept beside it so a page can show both 
 from __future__ import annotations
 
 import heapq
-import json
 from collections import namedtuple
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Mapping
 
-from schemas import BUREAU_KIND, NOT_READY, READY, VERDICT_LABELS, CountySettings, Gap, verdict
+from schemas import BUREAU_KIND, NOT_READY, READY, VERDICT_LABELS
 
 from . import charts, storage
 
@@ -75,16 +74,6 @@ class Standing(namedtuple("StandingRow", storage.SCHOOL_ROW_COLUMNS)):
     def unsigned(self) -> int:
         """People on the roster who have not signed the current pledge."""
         return self.roster_size - self.roster_signed
-
-
-def standing_now(row: dict, settings: CountySettings) -> tuple[str, tuple[Gap, ...]]:
-    """The verdict and gaps of a stored declaration version under today's settings."""
-    result = verdict(storage.declaration_from_row(row), settings)
-    return result.value, result.gaps
-
-
-def stored_gaps(row: dict) -> list[dict]:
-    return json.loads(row["gaps"]) if row.get("gaps") else []
 
 
 def counts(rows: list[Standing]) -> dict[str, int]:
@@ -242,11 +231,11 @@ def unsigned_by_school(rows: list[Standing], limit: int | None = None) -> Unsign
     """Of `rows`: who has not signed, counted per school, the `limit` (UNSIGNED_SCHOOLS_SHOWN)
     schools with the most first."""
     limit = UNSIGNED_SCHOOLS_SHOWN if limit is None else limit
-    missing = [r for r in rows if r.roster_size != r.roster_signed]
+    missing = [r for r in rows if r.unsigned]
     return UnsignedBySchool(
-        people=sum(r.roster_size - r.roster_signed for r in missing),
+        people=sum(r.unsigned for r in missing),
         schools=len(missing),
-        shown=heapq.nsmallest(limit, missing, key=lambda r: (r.roster_signed - r.roster_size, r.township, r.code)),
+        shown=heapq.nsmallest(limit, missing, key=lambda r: (-r.unsigned, r.township, r.code)),
         without_roster=sum(1 for r in rows if not r.roster_size),
     )
 

@@ -990,7 +990,7 @@ def rules_digest() -> str:
     digest = hashlib.sha256(f"schema {schemas.SCHEMA_VERSION}".encode())
     for path in sorted(Path(schemas.__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for function in (declaration_from_row, standing_of):
+    for function in (declaration_from_row, stored_verdict, verdict_now, standing_of):
         digest.update(inspect.getsource(function).encode())
     return digest.hexdigest()
 
@@ -1010,12 +1010,22 @@ def stale_standings(db) -> list[str]:
     return [r[0] for r in db.execute("SELECT school_code FROM school_standings WHERE stale = 1 ORDER BY school_code")]
 
 
+def stored_verdict(row: dict) -> schemas.Verdict:
+    """The verdict a declaration version was given when it was submitted."""
+    return schemas.Verdict.stored(row["verdict"], json.loads(row["gaps"]) if row["gaps"] else [])
+
+
+def verdict_now(row: dict, settings: CountySettings) -> schemas.Verdict:
+    """The verdict a declaration version gets under `settings` (today's, on every page)."""
+    return schemas.verdict(declaration_from_row(row), settings)
+
+
 def standing_of(row: dict, settings: CountySettings) -> dict:
     """A school's standing from its latest declaration `row`: the version and the verdict stored
     with it, and under `settings` the verdict, how many legal gaps (三个不开学) and whether the
     verdict or its gaps differ from the stored ones."""
-    result = schemas.verdict(declaration_from_row(row), settings)
-    stored = schemas.Verdict.stored(row["verdict"], json.loads(row["gaps"]) if row["gaps"] else [])
+    result = verdict_now(row, settings)
+    stored = stored_verdict(row)
     return {
         "school_code": row["school_code"],
         "version": row["version"],

@@ -28,7 +28,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField, validators
 
-from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, Verdict, now
+from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, now
 from schemas.pledge import ROLES
 from schemas.verdict import LEGAL_CONDITIONS
 
@@ -194,13 +194,13 @@ def school(code: str):
     chosen = next((v for v in versions if v["version"] == wanted), versions[0] if versions else None)
     standing = None
     if chosen is not None:
-        verdict_now, gaps_now = county.standing_now(chosen, get_settings())
+        now, stored = storage.verdict_now(chosen, get_settings()), storage.stored_verdict(chosen)
         standing = {
-            "verdict_now": verdict_now,
-            "gaps_now": gaps_now,
-            "verdict_stored": chosen["verdict"],
-            "gaps_stored": county.stored_gaps(chosen),
-            "differs": Verdict(verdict_now, gaps_now).differs_from(Verdict.stored(chosen["verdict"], county.stored_gaps(chosen))),
+            "verdict_now": now.value,
+            "gaps_now": now.gaps,
+            "verdict_stored": stored.value,
+            "gaps_stored": stored.gaps,
+            "differs": now.differs_from(stored),
             "answers": declaration_answers(chosen),
         }
     link = pledge_url(school["pledge_token"])

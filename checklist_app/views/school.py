@@ -8,7 +8,6 @@ form, so a school only ever sees and changes its own data.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from schemas import (
     TZ,
     Declaration,
     Section,
-    Verdict,
     field_messages,
     today,
     verdict,
@@ -276,17 +274,13 @@ def answer_rows(model, raw: dict | None, previous: dict | None = None) -> list[d
 # --- verdicts as stored and as they would be today -------------------------------------------
 
 
-def stored_verdict(row: dict) -> Verdict:
-    return Verdict.stored(row["verdict"], json.loads(row["gaps"] or "[]"))
-
-
 def standing(db, row: dict | None) -> dict | None:
     """A version's stored verdict and the one today's county settings give; `differs` when the
     value or the gaps are not the same."""
     if row is None:
         return None
-    stored = stored_verdict(row)
-    today = verdict(storage.declaration_from_row(row), get_settings())
+    stored = storage.stored_verdict(row)
+    today = storage.verdict_now(row, get_settings())
     return {"row": row, "stored": stored, "today": today, "differs": today.differs_from(stored)}
 
 
@@ -423,7 +417,7 @@ def _version_row(version: int) -> dict:
 def result(version: int):
     current_school()
     row = _version_row(version)
-    return render_template("school/result.html", row=row, verdict=stored_verdict(row))
+    return render_template("school/result.html", row=row, verdict=storage.stored_verdict(row))
 
 
 @bp.route("/declarations")
@@ -434,7 +428,7 @@ def history():
     rows = storage.declaration_versions(db, g.school_code)
     return render_template(
         "school/history.html",
-        versions=[{"row": row, "stored": stored_verdict(row)} for row in rows],
+        versions=[{"row": row, "stored": storage.stored_verdict(row)} for row in rows],
         standing=standing(db, rows[0] if rows else None),
     )
 
