@@ -8,7 +8,7 @@ import uuid
 
 import schemas
 from checklist_app import auth, storage
-from schemas import Declaration, Pledge, pledge_text_sha256, verdict
+from schemas import BUREAU_KIND, CountySettings, Declaration, Pledge, pledge_text_sha256, verdict
 from tests.conftest import csrf_token, valid_declaration_answers, valid_pledge_answers
 
 ADMIN = "chief"
@@ -17,6 +17,18 @@ PASSWORD = "correct horse battery"
 
 def create_admin(db, username: str = ADMIN, password: str = PASSWORD) -> None:
     storage.create_admin(db, username, auth.hash_password(password))
+
+
+def two_townships(db, make_school) -> None:
+    """Five schools in two townships (东镇 A1–A3, 西乡 B1–B2) and the bureau's own organisation,
+    with the epidemic confirmed under control."""
+    make_school("A1", "东镇第一小学", "小学", "东镇")
+    make_school("A2", "东镇中学", "初中", "东镇")
+    make_school("A3", "东镇幼儿园", "幼儿园", "东镇")
+    make_school("B1", "西乡小学", "小学", "西乡")
+    make_school("B2", "西乡中学", "初中", "西乡")
+    make_school("JYJ", "县教育局机关", BUREAU_KIND, "东镇")
+    storage.save_settings(db, CountySettings(epidemic_controlled=True), actor="test")
 
 
 def login(client, username: str = ADMIN, password: str = PASSWORD, next_url: str | None = None):

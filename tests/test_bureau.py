@@ -22,6 +22,7 @@ from tests.bureau_support import (
     phone,
     sign,
     table_codes,
+    two_townships,
     upload_roster,
 )
 from tests.conftest import csrf_token
@@ -183,13 +184,7 @@ def test_logout_ends_the_session(admin):
 def county(db, make_school):
     """Five schools in two townships and the bureau's own organisation: two ready, one not
     ready (after a first ready version), two not declared; rosters and pledges at three units."""
-    make_school("A1", "东镇第一小学", "小学", "东镇")
-    make_school("A2", "东镇中学", "初中", "东镇")
-    make_school("A3", "东镇幼儿园", "幼儿园", "东镇")
-    make_school("B1", "西乡小学", "小学", "西乡")
-    make_school("B2", "西乡中学", "初中", "西乡")
-    make_school("JYJ", "县教育局机关", BUREAU_KIND, "东镇")
-    storage.save_settings(db, CountySettings(epidemic_controlled=True), actor="test")
+    two_townships(db, make_school)
     declare(db, "A1")
     declare(db, "A2")
     declare(db, "A2", **not_ready_changes())

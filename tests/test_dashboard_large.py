@@ -10,21 +10,14 @@ import re
 import pytest
 
 from checklist_app import county, storage
-from schemas import BUREAU_KIND, CountySettings
-from tests.bureau_support import create_admin, declare, login, phone, sign, upload_roster
+from tests.bureau_support import create_admin, declare, login, phone, sign, two_townships, upload_roster
 
 
 @pytest.fixture
 def admin(client, db, make_school):
     """Not signed: three at A1, two at B2 (five in all); the bureau's cadres all signed; no
     roster at A2, A3 and B1."""
-    make_school("A1", "东镇第一小学", "小学", "东镇")
-    make_school("A2", "东镇中学", "初中", "东镇")
-    make_school("A3", "东镇幼儿园", "幼儿园", "东镇")
-    make_school("B1", "西乡小学", "小学", "西乡")
-    make_school("B2", "西乡中学", "初中", "西乡")
-    make_school("JYJ", "县教育局机关", BUREAU_KIND, "东镇")
-    storage.save_settings(db, CountySettings(epidemic_controlled=True), actor="test")
+    two_townships(db, make_school)
     declare(db, "A1")
     upload_roster(db, "A1", [("张一", phone(1)), ("张二", phone(2)), ("张三", phone(3)), ("张四", phone(4))])
     upload_roster(db, "B2", [("李一", phone(11)), ("李二", phone(12))])
