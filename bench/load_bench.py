@@ -37,7 +37,6 @@ a figure the machine's scheduling hardly moves. It prints figures and asserts no
 from __future__ import annotations
 
 import argparse
-import brotli
 import csv
 import gzip
 import http.client
@@ -56,11 +55,13 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import brotli
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import schemas  # noqa: E402
-from checklist_app import serving  # noqa: E402
+from checklist_app.web import serving  # noqa: E402
 from schemas import SECTIONS  # noqa: E402
 
 THREADS = 4  # `checklist serve`'s defaults, used for both servers
@@ -310,7 +311,7 @@ def baseline_app(database: str):
 
 
 def serve_baseline(database: str, port: int) -> None:
-    from checklist_app.serving import run_server
+    from checklist_app.web.serving import run_server
 
     # the server and settings `checklist serve` uses
     run_server(lambda: baseline_app(database), "127.0.0.1", port, workers=WORKERS, threads=THREADS)

@@ -49,7 +49,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import schemas  # noqa: E402
-from checklist_app import auth, create_app, storage  # noqa: E402
+from checklist_app import create_app, storage  # noqa: E402
+from checklist_app.web import auth  # noqa: E402
 from schemas import BUREAU_KIND, CountySettings, Declaration, Pledge, verdict  # noqa: E402
 from schemas.school import KINDS  # noqa: E402
 
@@ -357,7 +358,7 @@ def time_snapshot(path: Path, dest: Path) -> tuple[float, int]:
 XLSX_CHILD = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from checklist_app import exports
+from checklist_app.exchange import exports
 started = time.perf_counter()
 exports.write_xlsx(sys.argv[2], sys.argv[3], title="bench")
 seconds = time.perf_counter() - started
@@ -387,7 +388,7 @@ def time_xlsx(snapshot: Path, dest: Path) -> tuple[float, float, float | None]:
 
 
 def sheet_rows(snapshot: Path) -> dict[str, int]:
-    from checklist_app import exports
+    from checklist_app.exchange import exports
 
     conn = exports.open_snapshot(snapshot)
     try:

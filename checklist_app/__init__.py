@@ -60,8 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key_beside(app.config["DATABASE"])
 
-    from . import auth, db, errors, security, serving, site, templating
     from .views import bureau, ledger, pledge, school, staff
+    from .web import auth, db, errors, security, serving, site_files, templating
 
     db.init_app(app)
     security.init_app(app)
@@ -75,5 +75,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(bureau.bp)
     app.register_blueprint(ledger.school_bp)
     app.register_blueprint(ledger.bureau_bp)
-    app.register_blueprint(site.bp)  # last: its catch-all serves the built policy site
+    app.register_blueprint(site_files.bp)  # last: its catch-all serves the built policy site
     return app

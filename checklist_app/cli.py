@@ -11,9 +11,11 @@ from pathlib import Path
 
 import click
 
-from . import REPO_ROOT, backup as backups, create_app, links, serving, storage
-from .db import release_connections
-from .imports import TableError, parse_schools_file
+from . import REPO_ROOT, create_app, storage
+from .exchange.imports import TableError, parse_schools_file
+from .storage import archive
+from .web import links, serving
+from .web.db import release_connections
 
 
 def _app():
@@ -108,7 +110,7 @@ def admin() -> None:
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def admin_create(username: str, password_stdin: bool) -> None:
-    from .auth import hash_password
+    from .web.auth import hash_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -156,7 +158,7 @@ def backup(file: str) -> None:
         raise click.ClickException(f"数据库不存在:{database}")
     db = storage.open_db(database)
     try:
-        done = backups.backup(db, file)
+        done = archive.backup(db, file)
     except sqlite3.DatabaseError as error:
         raise click.ClickException(f"备份失败,数据库可能已损坏:{error}") from None
     finally:
@@ -177,8 +179,8 @@ def restore(file: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"用备份 {file} 替换数据库 {database}?", abort=True)
     try:
-        done = backups.restore(file, database)
-    except backups.RestoreRefused as refusal:
+        done = archive.restore(file, database)
+    except archive.RestoreRefused as refusal:
         detail = f"({refusal.detail})" if refusal.detail else ""
         raise click.ClickException(f"未恢复,数据库没有改动:{RESTORE_REFUSALS[refusal.reason]}{detail}") from None
     counts = done["counts"]

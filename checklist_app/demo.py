@@ -8,11 +8,19 @@ import secrets
 import uuid
 
 import schemas
-from schemas import CountySettings, Declaration, Pledge, School, pledge_text_sha256, verdict
+from schemas import (
+    CountySettings,
+    Declaration,
+    Pledge,
+    School,
+    clock,
+    pledge_text_sha256,
+    verdict,
+)
 from schemas.ledger import LedgerReport, is_late
 
 from . import storage
-from .auth import hash_password
+from .web.auth import hash_password
 
 DEMO_MARK = "(示例)"
 
@@ -50,7 +58,7 @@ def declaration_answers(rng: random.Random, ready: bool, mask_days: int) -> dict
     staff_out, students_out = rng.randrange(0, 4), rng.randrange(0, 30)
     answers = {name: True for name, info in Declaration.model_fields.items() if info.annotation is bool}
     answers |= {
-        "ledger_date": schemas.today().isoformat(),
+        "ledger_date": clock.today().isoformat(),
         "staff_total": staff,
         "staff_in_county": staff - staff_out,
         "staff_out_county_in_province": staff_out,
@@ -168,7 +176,7 @@ def load_ledger_history(db, rng: random.Random, codes: list[str], deadline: dt.t
     day to day, returns with measures, isolation for 14 days after a return, a few late reports
     and a few schools missing today. Older days are past the 3-day window the model allows, so
     rows are built as the model would store them (`model_construct`)."""
-    now = schemas.now()
+    now = clock.now()
     today = now.date()
     missing_today = set(rng.sample(codes, 3))
     rows = []
@@ -197,7 +205,7 @@ def load_ledger_history(db, rng: random.Random, codes: list[str], deadline: dt.t
                 reporter=reporter,
             )
             late = rng.random() < 0.1
-            at = dt.datetime.combine(day, deadline, schemas.TZ) + dt.timedelta(
+            at = dt.datetime.combine(day, deadline, clock.TZ) + dt.timedelta(
                 minutes=rng.randrange(10, 240) if late else -rng.randrange(20, 360)
             )
             at = min(at, now)

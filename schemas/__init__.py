@@ -4,9 +4,16 @@ This package knows nothing of Flask or SQLite: it is the bureau's checklist, ple
 as pydantic models, and the pure functions over them.
 """
 
-from .base import TZ, Condition, Policy, meta, now, today
+from . import clock
+from .base import Condition, Policy, meta
 from .messages import field_messages
-from .pledge import PLEDGE_ITEMS, PLEDGE_VERSION, Pledge, pledge_text, pledge_text_sha256
+from .pledge import (
+    PLEDGE_ITEMS,
+    PLEDGE_VERSION,
+    Pledge,
+    pledge_text,
+    pledge_text_sha256,
+)
 from .readiness import SCHEMA_VERSION, SECTION_BY_ID, SECTIONS, Declaration, Section
 from .school import BUREAU_KIND, KINDS, School
 from .settings import CountySettings
@@ -15,6 +22,6 @@ from .verdict import NOT_READY, READY, VERDICT_LABELS, Gap, Verdict, verdict
 __all__ = [
     "BUREAU_KIND", "Condition", "CountySettings", "Declaration", "Gap", "KINDS", "NOT_READY",
     "PLEDGE_ITEMS", "PLEDGE_VERSION", "Pledge", "Policy", "READY", "SCHEMA_VERSION",
-    "SECTIONS", "SECTION_BY_ID", "School", "Section", "TZ", "VERDICT_LABELS", "Verdict",
-    "field_messages", "meta", "now", "pledge_text", "pledge_text_sha256", "today", "verdict",
+    "SECTIONS", "SECTION_BY_ID", "School", "Section", "VERDICT_LABELS", "Verdict",
+    "field_messages", "clock", "meta", "pledge_text", "pledge_text_sha256", "verdict",
 ]

@@ -12,24 +12,21 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Iterator
-from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
-TZ = ZoneInfo("Asia/Shanghai")
+from . import clock
 
 PHONE_PATTERN = r"^1[3-9]\d{9}$"
-
-
-def now() -> dt.datetime:
-    """The current time in Asia/Shanghai, whatever the server's own zone."""
-    return dt.datetime.now(TZ)
-
-
-def today() -> dt.date:
-    return now().date()
 
 
 @dataclass(frozen=True)
@@ -199,6 +196,6 @@ class ChecklistModel(BaseModel):
 
 
 def not_in_future(value: dt.date | None) -> dt.date | None:
-    if value is not None and value > today():
+    if value is not None and value > clock.today():
         raise PydanticCustomError("date_in_future", "日期不能晚于今天")
     return value

@@ -12,7 +12,8 @@ from typing import Annotated
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from .base import TZ, ChecklistModel, Rule, at_most_rule, item, not_in_future, today
+from . import clock
+from .base import ChecklistModel, Rule, at_most_rule, item, not_in_future
 from .readiness import PLACE_RULES, people_count
 
 BACKDATE_DAYS = 3
@@ -20,14 +21,14 @@ BACKDATE_DAYS = 3
 
 def within_reporting_window(value: dt.date) -> dt.date:
     not_in_future(value)
-    if value < today() - dt.timedelta(days=BACKDATE_DAYS):
+    if value < clock.today() - dt.timedelta(days=BACKDATE_DAYS):
         raise PydanticCustomError("date_too_old", f"只能填报或更正最近 {BACKDATE_DAYS} 天内的日报")
     return value
 
 
 def is_late(report_date: dt.date, at: dt.datetime, deadline: dt.time) -> bool:
     """A report is late when made after the deadline of its own day (any backfill is late)."""
-    return at > dt.datetime.combine(report_date, deadline, TZ)
+    return at > dt.datetime.combine(report_date, deadline, clock.TZ)
 
 
 ReportDate = Annotated[dt.date, AfterValidator(within_reporting_window)]

@@ -7,8 +7,16 @@ import re
 import uuid
 
 import schemas
-from checklist_app import auth, storage
-from schemas import BUREAU_KIND, CountySettings, Declaration, Pledge, pledge_text_sha256, verdict
+from checklist_app import storage
+from checklist_app.web import auth
+from schemas import (
+    BUREAU_KIND,
+    CountySettings,
+    Declaration,
+    Pledge,
+    pledge_text_sha256,
+    verdict,
+)
 from tests.conftest import csrf_token, valid_declaration_answers, valid_pledge_answers
 
 ADMIN = "chief"

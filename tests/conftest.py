@@ -11,7 +11,7 @@ import pytest
 
 import schemas
 from checklist_app import REPO_ROOT, create_app, storage
-from schemas import School
+from schemas import School, clock
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +89,7 @@ def valid_declaration_answers(**changes) -> dict:
     """A declaration meeting every C2, C3 and T item under the default settings."""
     answers = {name: True for name, info in schemas.Declaration.model_fields.items() if info.annotation is bool}
     answers |= {
-        "ledger_date": schemas.today().isoformat(),
+        "ledger_date": clock.today().isoformat(),
         "staff_total": 50,
         "staff_in_county": 45,
         "staff_out_county_in_province": 3,

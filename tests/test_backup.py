@@ -15,10 +15,10 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
-from checklist_app import REPO_ROOT, backup, create_app, storage
+from checklist_app import REPO_ROOT, create_app, storage
 from checklist_app.cli import main
-from schemas import CountySettings, Declaration, Pledge, School, verdict
-from schemas.base import today
+from checklist_app.storage import archive as backup
+from schemas import CountySettings, Declaration, Pledge, School, clock, verdict
 from tests.conftest import valid_declaration_answers, valid_pledge_answers
 
 
@@ -69,9 +69,9 @@ def bulk_pledges(db, code: str, count: int) -> None:
     rows = []
     for i in range(count):
         values = {**template, "name": f"批量{i:05d}", "signature": f"批量{i:05d}", "phone": f"137{i:08d}"}
-        rows.append([code, 1, *values.values(), "x" * 64, f"BULK{i:05d}", storage.timestamp()])
+        rows.append([code, 1, *values.values(), "x" * 64, f"BULK{i:05d}", clock.timestamp()])
     with storage.transaction(db):
-        db.conn.executemany(storage._insert_sql("pledges", columns), rows)
+        db.conn.executemany(storage.insert_sql("pledges", columns), rows)
 
 
 def test_backup_during_writes_restores_every_row_acknowledged_before_it_began(app, db, make_school, tmp_path):
@@ -355,7 +355,7 @@ def test_purge_overwrites_deleted_rows_in_the_file(db, history, app):
 
 def test_purge_refuses_a_date_after_today(db, history):
     with pytest.raises(ValueError):
-        storage.purge_before(db, today() + dt.timedelta(days=1), dry_run=True)
+        storage.purge_before(db, clock.today() + dt.timedelta(days=1), dry_run=True)
 
 
 def test_purge_command_dry_run_prints_and_deletes_nothing(db, history, app):

@@ -10,7 +10,15 @@ import pytest
 
 from checklist_app import REPO_ROOT, storage
 from schemas import CountySettings
-from tests.bureau_support import counts_on_page, create_admin, declare, login, phone, sign, upload_roster
+from tests.bureau_support import (
+    counts_on_page,
+    create_admin,
+    declare,
+    login,
+    phone,
+    sign,
+    upload_roster,
+)
 
 
 @pytest.fixture

@@ -9,8 +9,17 @@ import re
 
 import pytest
 
-from checklist_app import county, storage
-from tests.bureau_support import create_admin, declare, login, phone, sign, two_townships, upload_roster
+from checklist_app import storage
+from checklist_app.county import standings as county
+from tests.bureau_support import (
+    create_admin,
+    declare,
+    login,
+    phone,
+    sign,
+    two_townships,
+    upload_roster,
+)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 import schemas
 from checklist_app import create_app, storage
-from schemas import SECTION_BY_ID, SECTIONS, CountySettings
+from schemas import SECTION_BY_ID, SECTIONS, CountySettings, clock
 from tests.conftest import csrf_token, valid_declaration_answers
 
 SUBMIT_KEY_RE = re.compile(r'name="submit_key" value="([^"]+)"')
@@ -87,8 +87,8 @@ def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-TOMORROW = (schemas.today() + dt.timedelta(days=1)).isoformat()
-TODAY = schemas.today().isoformat()
+TOMORROW = (clock.today() + dt.timedelta(days=1)).isoformat()
+TODAY = clock.today().isoformat()
 
 
 # --- sections and their statuses -------------------------------------------------------------

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from checklist_app import REPO_ROOT, backup
-from checklist_app.security import APP_PREFIXES
-from checklist_app.site import is_fingerprinted
+from checklist_app import REPO_ROOT
+from checklist_app.storage import archive as backup
+from checklist_app.web.security import APP_PREFIXES
+from checklist_app.web.site_files import is_fingerprinted
 
 NGINX_CONF = REPO_ROOT / "deploy" / "nginx" / "checklist.conf"
 BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")

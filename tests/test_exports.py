@@ -12,9 +12,18 @@ import zipfile
 import openpyxl
 import pytest
 
-from checklist_app import exports, storage
+from checklist_app import storage
+from checklist_app.exchange import exports
 from schemas import Declaration, Pledge, pledge_text_sha256
-from tests.bureau_support import ADMIN, create_admin, declare, login, phone, sign, upload_roster
+from tests.bureau_support import (
+    ADMIN,
+    create_admin,
+    declare,
+    login,
+    phone,
+    sign,
+    upload_roster,
+)
 from tests.conftest import valid_pledge_answers
 
 DOWNLOADS = ("/bureau/export/checklist.sqlite", "/bureau/export/csv.zip", "/bureau/export/checklist.xlsx")
@@ -290,7 +299,7 @@ def test_awkward_text_and_numbers_come_back_from_the_xlsx_as_xlsxwriter_itself_w
     exactly as XlsxWriter's own constant-memory writing of the same values reads back."""
     import xlsxwriter
 
-    from checklist_app import exports
+    from checklist_app.exchange import exports
 
     rows = [(n, text, n + 0.5) for n, text in enumerate(AWKWARD_TEXTS)]
     rows += [(99, None, float(2**53)), (100, "长" * 40_000, -1.25)]

@@ -4,7 +4,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from checklist_app import storage
-from checklist_app.forms import error_list, form_class, validated
+from checklist_app.web.forms import error_list, form_class, validated
 from schemas import Pledge
 from schemas.base import item
 from schemas.readiness import SECTIONS, Campus, People, Supplies, declaration_model

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 
 import schemas
 from checklist_app import storage
-from checklist_app.forms import form_class
-from schemas import SECTIONS, CountySettings, Declaration
+from checklist_app.web.forms import form_class
+from schemas import SECTIONS, CountySettings, Declaration, clock
 from schemas.ledger import LedgerReport
 from tests import test_authority as authority
 from tests.bureau_support import ADMIN, PASSWORD, create_admin, declare
@@ -145,7 +146,7 @@ def section_answers(model) -> dict[str, str]:
 
 def ledger_answers() -> dict:
     return {
-        "report_date": schemas.today().isoformat(),
+        "report_date": clock.today().isoformat(),
         "staff_total": 10, "staff_in_county": 8, "staff_out_county_in_province": 1, "staff_out_of_province": 1,
         "students_total": 100, "students_in_county": 90, "students_out_county_in_province": 5,
         "students_out_of_province": 5, "returned_staff": 1, "returned_students": 0, "isolating": 1,

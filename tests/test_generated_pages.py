@@ -6,8 +6,8 @@ import re
 import pytest
 
 import schemas
-from schemas import Condition, meta
 from checklist_app import storage
+from schemas import Condition, meta
 from schemas.settings import CountySettings
 
 

@@ -14,7 +14,7 @@ from http.cookies import SimpleCookie
 import pytest
 
 from checklist_app import create_app, storage
-from checklist_app.security import is_app_path
+from checklist_app.web.security import is_app_path
 from schemas import School
 from tests.bureau_support import ADMIN, PASSWORD, create_admin
 from tests.conftest import csrf_token

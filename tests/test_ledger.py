@@ -6,15 +6,14 @@ import threading
 import pytest
 from pydantic import ValidationError
 
-import schemas
 from checklist_app import storage
-from schemas import field_messages
+from schemas import clock, field_messages
 from schemas.ledger import LedgerReport, is_late
 
 
 def report(**changes) -> dict:
     data = {
-        "report_date": schemas.today().isoformat(),
+        "report_date": clock.today().isoformat(),
         "staff_total": 40, "staff_in_county": 36, "staff_out_county_in_province": 3, "staff_out_of_province": 1,
         "students_total": 500, "students_in_county": 490, "students_out_county_in_province": 8,
         "students_out_of_province": 2, "returned_staff": 1, "returned_students": 2, "isolating": 3,
@@ -38,7 +37,7 @@ def test_a_valid_report_has_no_errors():
 
 @pytest.mark.parametrize("days_back, ok", [(0, True), (3, True), (4, False), (-1, False)])
 def test_report_date_is_today_or_up_to_3_days_back(days_back, ok):
-    day = schemas.today() - dt.timedelta(days=days_back)
+    day = clock.today() - dt.timedelta(days=days_back)
     assert ("report_date" not in errors(report(report_date=day.isoformat()))) is ok
 
 
@@ -107,8 +106,8 @@ def test_a_same_day_correction_replaces_the_row_and_is_audited(db, make_school):
 def test_reports_after_the_deadline_are_late():
     day = dt.date(2020, 2, 26)
     deadline = dt.time(14)
-    before = dt.datetime(2020, 2, 26, 13, 59, tzinfo=schemas.TZ)
-    after = dt.datetime(2020, 2, 26, 14, 1, tzinfo=schemas.TZ)
+    before = dt.datetime(2020, 2, 26, 13, 59, tzinfo=clock.TZ)
+    after = dt.datetime(2020, 2, 26, 14, 1, tzinfo=clock.TZ)
     assert not is_late(day, before, deadline)
     assert is_late(day, after, deadline)
     assert is_late(day, before + dt.timedelta(days=1), deadline)

@@ -19,12 +19,13 @@ import pytest
 
 import schemas
 from checklist_app import storage
-from schemas import BUREAU_KIND, CountySettings, School
+from schemas import BUREAU_KIND, CountySettings, School, clock
 from schemas.ledger import CARRIED_OVER, TOTALS, LedgerReport, is_late
-from tests.bureau_support import create_admin, declare, login as bureau_login
+from tests.bureau_support import create_admin, declare
+from tests.bureau_support import login as bureau_login
 from tests.conftest import csrf_token
 
-TODAY = schemas.today
+TODAY = clock.today
 FORM = "/school/ledger/"
 
 
@@ -65,7 +66,7 @@ def random_report(rng: random.Random, day: dt.date) -> dict:
 def insert_report(db, code: str, values: dict, at: dt.datetime | None = None, deadline=dt.time(14)) -> None:
     """A stored report as `record_ledger_report` would leave it, for any day and time."""
     day = dt.date.fromisoformat(values["report_date"])
-    at = at or dt.datetime.combine(day, dt.time(9), schemas.TZ)
+    at = at or dt.datetime.combine(day, dt.time(9), clock.TZ)
     stamp = at.isoformat(timespec="seconds")
     row = storage.to_row(LedgerReport.model_construct(**{**values, "report_date": day}))
     with storage.transaction(db):
@@ -286,8 +287,8 @@ def test_a_submit_after_the_deadline_is_marked_late(client, db, school):
 
 def test_a_submit_before_the_deadline_is_on_time(client, db, school, monkeypatch):
     storage.save_settings(db, CountySettings(ledger_deadline=dt.time(14, 0)), actor="test")
-    morning = dt.datetime.combine(schemas.today(), dt.time(13, 59), schemas.TZ)
-    monkeypatch.setattr(storage, "now", lambda: morning)  # the clock storage reads when it stores
+    morning = dt.datetime.combine(clock.today(), dt.time(13, 59), clock.TZ)
+    monkeypatch.setattr(clock, "now", lambda: morning)  # the one clock, read when the report is stored
     response = submit(client, **answers())
     assert rows(db, school)[0]["late"] == 0
     assert 'data-late="0"' in page_of(client.get(response.headers["Location"]))
@@ -417,13 +418,13 @@ def test_late_reports_are_listed_against_the_ledger_deadline(client, db, bureau)
     day = TODAY() - dt.timedelta(days=1)
     times = {"A1": dt.time(9, 29), "A2": dt.time(9, 31), "B1": dt.time(16, 5), "B2": dt.time(8, 0)}
     for code, at in times.items():
-        insert_report(db, code, random_report(rng, day), dt.datetime.combine(day, at, schemas.TZ), deadline)
-    backfilled = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8), schemas.TZ)
+        insert_report(db, code, random_report(rng, day), dt.datetime.combine(day, at, clock.TZ), deadline)
+    backfilled = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8), clock.TZ)
     insert_report(db, "C1", random_report(rng, day), backfilled, deadline)  # a backfill is late
     page = page_of(client.get(LEDGER, query_string={"date": day.isoformat()}))
     late = re.findall(r'<tr data-late="([^"]+)">', page)
     expected = sorted(
-        [(dt.datetime.combine(day, t, schemas.TZ), c) for c, t in times.items() if t > deadline] + [(backfilled, "C1")]
+        [(dt.datetime.combine(day, t, clock.TZ), c) for c, t in times.items() if t > deadline] + [(backfilled, "C1")]
     )
     assert late == [code for _at, code in expected]
     assert "09:31" in page and "16:05" in page

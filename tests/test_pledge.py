@@ -13,7 +13,7 @@ from flask import render_template
 
 import schemas
 from checklist_app import storage
-from checklist_app.forms import form_class
+from checklist_app.web.forms import form_class
 from schemas.pledge import PLEDGE_ITEMS, ROLES, WHEREABOUTS
 from tests.conftest import csrf_token, valid_pledge_answers
 

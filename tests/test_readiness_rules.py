@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 import schemas
-from schemas import Declaration, field_messages
+from schemas import Declaration, clock, field_messages
 from schemas.readiness import People, Responsibility, Supplies, TeachingPrep
 from tests.conftest import valid_declaration_answers
 
@@ -66,7 +66,7 @@ def test_staff_code_registered_at_most_staff_total():
 
 
 def test_ledger_date_is_required_and_not_in_the_future():
-    today = schemas.today()
+    today = clock.today()
     assert errors_of(People, people(ledger_date=today.isoformat())) == {}
     future = (today + dt.timedelta(days=1)).isoformat()
     assert errors_of(People, people(ledger_date=future))["ledger_date"] == "日期不能晚于今天"
@@ -77,9 +77,9 @@ def test_ledger_date_is_required_and_not_in_the_future():
 
 def test_leadership_meeting_date_is_optional_but_not_in_the_future():
     assert errors_of(TeachingPrep, {}) == {}
-    tomorrow = schemas.today() + dt.timedelta(days=1)
+    tomorrow = clock.today() + dt.timedelta(days=1)
     assert errors_of(TeachingPrep, {"leadership_meeting_on": tomorrow.isoformat()})["leadership_meeting_on"] == "日期不能晚于今天"
-    assert errors_of(TeachingPrep, {"leadership_meeting_on": schemas.today().isoformat()}) == {}
+    assert errors_of(TeachingPrep, {"leadership_meeting_on": clock.today().isoformat()}) == {}
 
 
 def test_work_plan_at_most_2000_characters():

@@ -15,7 +15,7 @@ from PIL import Image
 
 import schemas
 from checklist_app import storage
-from checklist_app.imports import TableError, parse_roster
+from checklist_app.exchange.imports import TableError, parse_roster
 from tests.conftest import csrf_token, valid_pledge_answers
 
 STAFF = "/school/staff/"

@@ -4,9 +4,9 @@ guessing throttled per school and per address, the session rotated, logout by PO
 from __future__ import annotations
 
 import pytest
-from tests.conftest import csrf_token
 
 from checklist_app import storage
+from tests.conftest import csrf_token
 
 LOGIN = "/school/login"
 GENERIC_FAILURE = "学校代码或访问码不正确"

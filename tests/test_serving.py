@@ -9,8 +9,9 @@ import brotli
 import pytest
 from flask import request
 
-from checklist_app import create_app, serving
-from checklist_app.site import is_fingerprinted
+from checklist_app import create_app
+from checklist_app.web import serving
+from checklist_app.web.site_files import is_fingerprinted
 
 BR = {"Accept-Encoding": "gzip, deflate, br"}
 GZ = {"Accept-Encoding": "gzip, deflate"}

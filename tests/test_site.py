@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from checklist_app import directives  # noqa: E402
-from checklist_app.directives import Directive, DirectiveError  # noqa: E402
+from checklist_app.site import directives  # noqa: E402
+from checklist_app.site.directives import Directive, DirectiveError  # noqa: E402
 
 CONTENT = ROOT / "content"
 
@@ -139,7 +139,7 @@ def test_contract_headings_have_their_slug_ids(site, src, headings):
 
 
 def test_generated_pages_exist_with_their_titles(site):
-    from checklist_app import site_pages
+    from checklist_app.site import pages as site_pages
 
     pages = site_pages.generated_pages()
     assert {"checklist.md", "pledge.md", "data-dictionary.md"} <= set(pages)
@@ -403,7 +403,7 @@ def test_render_header_and_duties():
 
 
 def test_app_url_is_substituted_with_the_base_url():
-    from checklist_app import site_hook
+    from checklist_app.site import hook as site_hook
 
     markdown = "[申报]({{ app_url }}/school/login){ .md-button } [x]({{app_url}}/pledge/)"
     assert site_hook.substitute_app_url(markdown, "https://jyj.example.cn/") == \
@@ -412,7 +412,7 @@ def test_app_url_is_substituted_with_the_base_url():
 
 
 def test_base_url_comes_from_the_environment_and_defaults_to_same_host():
-    from checklist_app import site_hook
+    from checklist_app.site import hook as site_hook
 
     assert site_hook.app_base_url({}) == ""
     assert site_hook.app_base_url({"CHECKLIST_BASE_URL": "https://jyj.example.cn/"}) == "https://jyj.example.cn"

@@ -16,11 +16,22 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import schemas
-from checklist_app import backup, create_app, demo, storage
-from schemas import BUREAU_KIND, CountySettings, Declaration, Pledge, School, Verdict, verdict
+from checklist_app import create_app, demo, storage
+from checklist_app.storage import archive as backup
+from schemas import (
+    BUREAU_KIND,
+    CountySettings,
+    Declaration,
+    Pledge,
+    School,
+    Verdict,
+    clock,
+    verdict,
+)
 from schemas.verdict import LEGAL_CONDITIONS
 from tests.conftest import valid_declaration_answers, valid_pledge_answers
 
@@ -136,11 +147,11 @@ OPERATIONS = st.one_of(
 )
 
 
-class Clock:
+class FakeClock:
     """The time storage stamps rows with, moved on by the test so a purge has old rows to take."""
 
     def __init__(self):
-        self.at = schemas.now() - dt.timedelta(days=40)
+        self.at = clock.now() - dt.timedelta(days=40)
 
     def __call__(self) -> dt.datetime:
         return self.at
@@ -157,7 +168,7 @@ def a_county(path: Path):
     return db
 
 
-def apply(db, clock: Clock, operation: tuple) -> None:
+def apply(db, clock: FakeClock, operation: tuple) -> None:
     kind, *args = operation
     if kind == "sign":
         code, person = args
@@ -210,8 +221,8 @@ def apply(db, clock: Clock, operation: tuple) -> None:
 )
 @given(operations=st.lists(OPERATIONS, min_size=5, max_size=30))
 def test_after_any_mix_of_writes_the_kept_tallies_and_standings_equal_working_them_out_afresh(operations):
-    clock = Clock()
-    with tempfile.TemporaryDirectory() as folder, mock.patch.object(storage, "now", clock):
+    clock = FakeClock()
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(schemas.clock, "now", clock):
         db = a_county(Path(folder) / "checklist.db")
         try:
             for operation in operations:
@@ -298,9 +309,9 @@ def test_bulk_loads_with_executemany_keep_the_tallies_whatever_comes_first(count
             "INSERT INTO roster (school_code, name, phone, role) VALUES (?, ?, ?, 'teacher')",
             [("A1", n, p) for n, p in people[:200]],
         )
-        county.conn.executemany(storage._insert_sql("pledges", columns), [
+        county.conn.executemany(storage.insert_sql("pledges", columns), [
             [code, schemas.PLEDGE_VERSION, *storage.to_row(answers.model_copy(update={"name": n, "phone": p})).values(),
-             "x" * 64, f"R{code}{i:05d}", storage.timestamp()]
+             "x" * 64, f"R{code}{i:05d}", clock.timestamp()]
             for code, chosen in (("A1", people[100:300]), ("B1", people[:150]))
             for i, (n, p) in enumerate(chosen)
         ])
@@ -341,8 +352,8 @@ def test_a_row_replaced_by_another_tool_is_counted_again_at_the_next_start(count
 
 
 def test_a_purge_leaves_the_tallies_and_standings_right(county):
-    clock = Clock()
-    with mock.patch.object(storage, "now", clock):
+    clock = FakeClock()
+    with mock.patch.object(schemas.clock, "now", clock):
         storage.replace_roster(county, "A1", roster_of(PEOPLE[:3]), "test")
         sign(county, "A1", 0)
         declare(county, "A1")
@@ -390,7 +401,7 @@ def test_a_declaration_whose_standing_fails_leaves_no_version_behind(county, mon
     def broken(*_args, **_kwargs):
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(storage, "refresh_standings", broken)
+    monkeypatch.setattr(storage.declarations, "refresh_standings", broken)
     with pytest.raises(RuntimeError):
         declare(county, "A1", campus_disinfected=False)
     assert (county.execute("SELECT COUNT(*) FROM declarations").fetchone()[0], derived_tables(county)) == before
@@ -398,7 +409,7 @@ def test_a_declaration_whose_standing_fails_leaves_no_version_behind(county, mon
 
 def test_a_settings_change_whose_standings_fail_leaves_the_settings_as_they_were(county, monkeypatch):
     declare(county, "A1")
-    monkeypatch.setattr(storage, "refresh_standings", mock.Mock(side_effect=RuntimeError("the disk went away")))
+    monkeypatch.setattr(storage.derived, "refresh_standings", mock.Mock(side_effect=RuntimeError("the disk went away")))
     with pytest.raises(RuntimeError):
         storage.save_settings(county, CountySettings(epidemic_controlled=False), actor="test")
     assert storage.load_settings(county).epidemic_controlled is True
@@ -409,7 +420,7 @@ def test_a_pledge_and_its_tally_are_one_write(county):
     """A pledge that fails after its insert (inside the transaction) leaves no tally behind."""
     with pytest.raises(RuntimeError):
         with storage.transaction(county):
-            sign_sql = storage._insert_sql("pledges", ["school_code", "pledge_version", "name", "phone", "text_sha256",
+            sign_sql = storage.insert_sql("pledges", ["school_code", "pledge_version", "name", "phone", "text_sha256",
                                                        "reference", "submitted_at"])
             county.execute(sign_sql, ["A1", schemas.PLEDGE_VERSION, "某人", "13700000000", "x" * 64, "RRRRRRRR", "t"])
             assert as_stored(county)["A1"][0] == 1  # counted inside the transaction
@@ -424,12 +435,12 @@ def raw_declaration(db, code: str, version: int, **changes) -> None:
     """A declaration version written straight into the table, as a merge script might."""
     declaration = Declaration.model_validate(valid_declaration_answers(**changes))
     result = verdict(declaration, CountySettings(epidemic_controlled=True))
-    row = {"school_code": code, "version": version, "submitted_at": storage.timestamp(),
+    row = {"school_code": code, "version": version, "submitted_at": clock.timestamp(),
            "schema_version": schemas.SCHEMA_VERSION, "verdict": result.value,
            "gaps": json.dumps([g.as_dict() for g in result.gaps], ensure_ascii=False),
            "submit_key": uuid.uuid4().hex, **storage.to_row(declaration)}
     with storage.transaction(db):
-        db.execute(storage._insert_sql("declarations", list(row)), list(row.values()))
+        db.execute(storage.insert_sql("declarations", list(row)), list(row.values()))
 
 
 def test_a_declaration_written_around_record_declaration_is_shown_right_and_migrate_stores_it(county):
@@ -459,10 +470,10 @@ def test_settings_written_around_save_settings_are_applied_on_reading_and_by_mig
 def test_a_new_release_of_the_rules_makes_migrate_work_every_standing_out_again(county, monkeypatch):
     declare(county, "A1")
     basis = storage.stored_standings_basis(county)
-    monkeypatch.setattr(storage, "rules_digest", lambda: "a later release")
+    monkeypatch.setattr(storage.derived, "rules_digest", lambda: "a later release")
     settings = storage.load_settings(county)
     assert storage.standings_basis(settings) != basis
-    with mock.patch.object(storage, "fresh_standings", wraps=storage.fresh_standings) as worked_out:
+    with mock.patch.object(storage.overview, "fresh_standings", wraps=storage.fresh_standings) as worked_out:
         as_dashboard(county, settings)
         assert worked_out.call_args == mock.call(county, settings, None)  # read: every school afresh
         storage.migrate(county)
@@ -486,14 +497,14 @@ def test_the_rules_digest_follows_the_source_of_schemas(tmp_path, monkeypatch):
 def test_migrating_an_existing_database_fills_the_tallies_and_standings(tmp_path):
     db = storage.open_db(tmp_path / "old.db")
     with storage.transaction(db):
-        storage.migrations.apply(db, stop_before="m003_derived_standings_and_tallies")
+        storage.MIGRATIONS.apply(db, stop_before="m003_derived_standings_and_tallies")
         storage.add_model_columns(db)
     assert "school_standings" not in db.table_names()
     storage.upsert_schools(db, [School(code="A1", name="甲小学", kind="小学", township="东镇")], actor="test")
     storage.replace_roster(db, "A1", roster_of(PEOPLE[:3]), "test")
     sign(db, "A1", 0)
     sign(db, "A1", 5)
-    with mock.patch.object(storage, "refresh_standings"):  # a release before standings were kept
+    with mock.patch.object(storage.declarations, "refresh_standings"):  # a release before standings were kept
         declare(db, "A1", campus_disinfected=False)
         declare(db, "A1")
     storage.migrate(db)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checklist_app.templating import mask_phone, when
+from checklist_app.web.templating import mask_phone
+from schemas.clock import show as when
 
 
 @pytest.mark.parametrize(

@@ -16,13 +16,13 @@ FORK = multiprocessing.get_context("fork")
 
 def _try_to_write(path: str, timeout: float, answers) -> None:
     db = storage.open_db(path)
-    answers.put(storage._writer_queue(db).acquire(timeout))
+    answers.put(storage.connection._writer_queue(db).acquire(timeout))
 
 
 def test_a_forked_worker_waits_for_the_parents_writer(tmp_path):
     path = str(tmp_path / "queue.db")
     db = storage.open_db(path)
-    queue = storage._writer_queue(db)
+    queue = storage.connection._writer_queue(db)
     answers = FORK.Queue()
     assert queue.acquire(1)
     try:
@@ -69,7 +69,7 @@ def test_processes_and_threads_writing_at_once_all_get_their_turn(tmp_path):
 
 
 def test_a_thread_that_holds_the_queue_may_take_it_again(tmp_path):
-    queue = storage._writer_queue(storage.open_db(tmp_path / "again.db"))
+    queue = storage.connection._writer_queue(storage.open_db(tmp_path / "again.db"))
     assert queue.acquire(1) and queue.acquire(1)
     queue.release()
     holder_done = threading.Event()
@@ -86,7 +86,7 @@ def test_a_thread_that_holds_the_queue_may_take_it_again(tmp_path):
 
 
 def test_a_failed_flock_leaves_the_queue_free_for_the_next_writer(tmp_path, monkeypatch):
-    queue = storage._writer_queue(storage.open_db(tmp_path / "flaky.db"))
+    queue = storage.connection._writer_queue(storage.open_db(tmp_path / "flaky.db"))
     real_flock, failures = fcntl.flock, [OSError(37, "No locks available")]
 
     def flaky(fd, operation):
@@ -94,7 +94,7 @@ def test_a_failed_flock_leaves_the_queue_free_for_the_next_writer(tmp_path, monk
             raise failures.pop()
         return real_flock(fd, operation)
 
-    monkeypatch.setattr(storage.fcntl, "flock", flaky)
+    monkeypatch.setattr(storage.connection.fcntl, "flock", flaky)
     with pytest.raises(OSError):
         queue.acquire(1)
     taken: list[bool] = []

@@ -28,12 +28,15 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField, validators
 
-from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, now
+from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, clock
 from schemas.pledge import ROLES
 from schemas.verdict import LEGAL_CONDITIONS
 
-from .. import county, exports, qr, storage
-from ..auth import (
+from .. import storage
+from ..county import standings as county
+from ..exchange import exports
+from ..web import qr
+from ..web.auth import (
     bureau_required,
     check_admin_login,
     end_session,
@@ -43,10 +46,10 @@ from ..auth import (
     throttle_keys,
     too_many_failures,
 )
-from ..db import data_version, get_db, get_settings
-from ..errors import render_error
-from ..forms import error_list, form_class, validated
-from ..links import base_url, issued_codes_csv, pledge_url
+from ..web.db import data_version, get_db, get_settings
+from ..web.errors import render_error
+from ..web.forms import error_list, form_class, validated
+from ..web.links import base_url, issued_codes_csv, pledge_url
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
 
@@ -244,7 +247,7 @@ def rotate_pledge_link(code: str):
 
 # --- county settings -------------------------------------------------------------------------
 
-YES_NO = {True: "是", False: "否", 1: "是", 0: "否"}
+YES_NO = {True: "是", False: "否"}  # 1 and 0 hash as True and False
 UNSET = "未设置"
 
 
@@ -355,7 +358,7 @@ def _export(extension: str):
         handle = open(path, "rb")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    name = exports.download_name("checklist", extension, now())
+    name = exports.download_name("checklist", extension, clock.now())
     storage.log_event(db, actor(), "export.download", name)
     response = send_file(handle, mimetype=EXPORT_TYPES[extension], as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"

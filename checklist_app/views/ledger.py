@@ -13,13 +13,14 @@ import datetime as dt
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from schemas import today
+from schemas import clock
 from schemas.ledger import BACKDATE_DAYS, CARRIED_OVER, LedgerReport
 
-from .. import county_ledger, storage
-from ..auth import bureau_required, declaring_school, school_required
-from ..db import get_db, get_settings
-from ..forms import error_list, form_class, validated
+from .. import storage
+from ..county import ledger as county_ledger
+from ..web.auth import bureau_required, declaring_school, school_required
+from ..web.db import get_db, get_settings
+from ..web.forms import error_list, form_class, validated
 from . import school as school_views
 
 school_bp = Blueprint("school_ledger", __name__, url_prefix="/school/ledger")
@@ -37,7 +38,7 @@ FIELD_LABELS = {name: info.title for name, info in LedgerReport.model_fields.ite
 
 def reporting_days() -> list[dt.date]:
     """The days a school may report or correct: today first, then up to BACKDATE_DAYS back."""
-    return [today() - dt.timedelta(days=back) for back in range(BACKDATE_DAYS + 1)]
+    return [clock.today() - dt.timedelta(days=back) for back in range(BACKDATE_DAYS + 1)]
 
 
 def prefill(db, school_code: str, day: dt.date) -> tuple[dict, str | None, dict | None]:
@@ -65,7 +66,7 @@ def _days_status(db, school_code: str, days: list[dt.date]) -> list[dict]:
 
 def _form_page(form, day: dt.date, source: str | None, source_row: dict | None):
     # the days that may be reported are among the history's: one query for both
-    history = _days_status(get_db(), g.school_code, [today() - dt.timedelta(days=b) for b in range(HISTORY_DAYS)])
+    history = _days_status(get_db(), g.school_code, [clock.today() - dt.timedelta(days=b) for b in range(HISTORY_DAYS)])
     reported = {entry["day"]: entry["report"] for entry in history}
     days = reporting_days()
     return render_template(
@@ -73,7 +74,7 @@ def _form_page(form, day: dt.date, source: str | None, source_row: dict | None):
         form=form,
         errors=error_list(form),
         day=day,
-        today=today(),
+        today=clock.today(),
         existing=reported.get(day),
         source=source,
         source_row=source_row,
@@ -101,11 +102,11 @@ def report():
                 303,
             )
         posted = form.report_date.data
-        day = posted if posted in reporting_days() else today()
+        day = posted if posted in reporting_days() else clock.today()
         return _form_page(form, day, None, None)
-    day = county_ledger.parse_day(request.args.get("date"), today())
+    day = county_ledger.parse_day(request.args.get("date"), clock.today())
     if day not in reporting_days():
-        day = today()
+        day = clock.today()
     values, source, source_row = prefill(db, g.school_code, day)
     return _form_page(LedgerForm(formdata=None, data=values), day, source, source_row)
 
@@ -115,7 +116,7 @@ def report():
 def done():
     declaring_school()
     db = get_db()
-    day = county_ledger.parse_day(request.args.get("date"), today())
+    day = county_ledger.parse_day(request.args.get("date"), clock.today())
     row = storage.ledger_report_on(db, g.school_code, day)
     if row is None:
         abort(404)
@@ -128,7 +129,7 @@ def done():
         "school/ledger_done.html",
         row=row,
         day=day,
-        today=today(),
+        today=clock.today(),
         corrected=correction is not None,
         changes=changes,
         deadline=get_settings().ledger_deadline,
@@ -143,7 +144,7 @@ def done():
 @bureau_required
 def county():
     db = get_db()
-    day = county_ledger.parse_day(request.args.get("date"), today())
+    day = county_ledger.parse_day(request.args.get("date"), clock.today())
     measure = request.args.get("measure", county_ledger.DEFAULT_MEASURE)
     if measure not in county_ledger.MEASURES:
         measure = county_ledger.DEFAULT_MEASURE
@@ -155,7 +156,7 @@ def county():
     return render_template(
         "bureau/ledger.html",
         day=day,
-        today=today(),
+        today=clock.today(),
         previous_day=day - dt.timedelta(days=1),
         next_day=day + dt.timedelta(days=1),
         ledger=ledger,

@@ -17,9 +17,9 @@ import schemas
 from schemas.pledge import PLEDGE_ITEMS, ROLES, WHEREABOUTS
 
 from .. import storage
-from ..db import get_db, get_settings
-from ..errors import render_error
-from ..forms import add_error, error_list, form_class, validated
+from ..web.db import get_db, get_settings
+from ..web.errors import render_error
+from ..web.forms import add_error, error_list, form_class, validated
 
 bp = Blueprint("pledge", __name__, url_prefix="/pledge")
 

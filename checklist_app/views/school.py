@@ -15,7 +15,16 @@ from decimal import Decimal
 from functools import lru_cache
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
 from wtforms import PasswordField, StringField
@@ -25,31 +34,38 @@ from schemas import (
     BUREAU_KIND,
     SECTION_BY_ID,
     SECTIONS,
-    TZ,
     Declaration,
     Section,
+    clock,
     field_messages,
-    today,
     verdict,
 )
 
 from .. import storage
-from ..auth import (
+from ..web.auth import (
+    check_school_login,
     current_school,
     declaring_school,
-    school_globals,
-    check_school_login,
     end_session,
     note_login,
-    school_required,
     safe_next,
+    school_globals,
+    school_required,
     start_session,
     throttle_keys,
     too_many_failures,
 )
-from ..db import get_db, get_settings
-from ..errors import render_error
-from ..forms import ModelForm, add_error, error_list, form_class, form_from_raw, raw_values, validated
+from ..web.db import get_db, get_settings
+from ..web.errors import render_error
+from ..web.forms import (
+    ModelForm,
+    add_error,
+    error_list,
+    form_class,
+    form_from_raw,
+    raw_values,
+    validated,
+)
 
 bp = Blueprint("school", __name__, url_prefix="/school")
 
@@ -205,7 +221,7 @@ def assess(answers: dict[str, dict | None]) -> Assessment:
     states = {}
     for model in SECTIONS:
         raw = answers.get(model.section_id)
-        instance, errors = checked_section(model, tuple(sorted(raw.items())), today()) if raw is not None else (None, ())
+        instance, errors = checked_section(model, tuple(sorted(raw.items())), clock.today()) if raw is not None else (None, ())
         states[model.section_id] = SectionState(model, raw, instance, list(errors))
     assessment = Assessment(states)
     # Rules across sections (not_home_14_days ≤ all people, the promise) are checked as soon as
@@ -307,7 +323,7 @@ def index():
         states=assessment.states.values(),
         complete=assessment.complete,
         standing=standing(db, storage.latest_declaration(db, g.school_code)),
-        ledger_today=storage.ledger_report_on(db, g.school_code, dt.datetime.now(TZ).date()),
+        ledger_today=storage.ledger_report_on(db, g.school_code, clock.today()),
     )
 
 

@@ -8,17 +8,27 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from schemas.pledge import ROLES
 
-from .. import qr, storage
-from ..auth import current_school, school_globals, school_required
-from ..db import get_db
-from ..imports import TableError, parse_roster
-from ..links import pledge_url
+from .. import storage
+from ..exchange.imports import TableError, parse_roster
+from ..web import qr
+from ..web.auth import current_school, school_globals, school_required
+from ..web.db import get_db
+from ..web.links import pledge_url
 
 bp = Blueprint("staff", __name__, url_prefix="/school/staff")
 

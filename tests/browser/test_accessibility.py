@@ -13,7 +13,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from checklist_app import auth, storage
+from checklist_app import storage
+from checklist_app.web import auth
 from schemas import SECTIONS, CountySettings, School
 from tests.bureau_support import declare, sign, upload_roster
 from tests.conftest import valid_declaration_answers

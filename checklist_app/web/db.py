@@ -17,7 +17,8 @@ import weakref
 
 from flask import Flask, current_app, g
 
-from . import backup, storage
+from .. import storage
+from ..storage import archive
 
 
 def get_db():
@@ -81,4 +82,4 @@ def init_app(app: Flask) -> None:
         with app.app_context():
             storage.migrate(get_db())
     # Held for the app's life: `checklist restore` refuses while any app has the database open.
-    weakref.finalize(app, os.close, backup.hold_database_lock(app.config["DATABASE"]))
+    weakref.finalize(app, os.close, archive.hold_database_lock(app.config["DATABASE"]))

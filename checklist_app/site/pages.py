@@ -7,7 +7,7 @@ import schemas
 from schemas import Condition, meta
 from schemas.dictionary import column_description, table_description, table_name
 
-from . import storage
+from .. import storage
 
 CHECKLIST = "checklist.md"
 PLEDGE = "pledge.md"

@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from schemas import BUREAU_KIND
 
-from . import storage
+from .. import storage
 from .db import get_db
 from .security import is_app_path
 

@@ -25,10 +25,9 @@ import gzip
 import os
 import threading
 from collections import OrderedDict
-
-import brotli
 from typing import Callable
 
+import brotli
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 

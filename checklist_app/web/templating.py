@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 
 from flask import Flask, current_app
 
-from schemas import TZ, VERDICT_LABELS, Condition
+from schemas import VERDICT_LABELS, Condition, clock
 from schemas.ledger import BACKDATE_DAYS
 
 from .db import get_settings
@@ -18,13 +17,6 @@ def mask_phone(phone: str | None) -> str:
     if not phone or len(phone) < 7:
         return phone or ""
     return f"{phone[:3]}****{phone[-4:]}"
-
-
-def when(stamp: str | None, seconds: bool = False) -> str:
-    """A stored timestamp as people read it, in Beijing time: 2020-02-26 14:05 (— for none)."""
-    if not stamp:
-        return "—"
-    return dt.datetime.fromisoformat(stamp).astimezone(TZ).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
 
 
 def login_wait_minutes() -> int:
@@ -48,4 +40,5 @@ def _globals() -> dict:
 def init_app(app: Flask) -> None:
     app.context_processor(_globals)
     app.add_template_filter(mask_phone)
-    app.add_template_global(when)
+    app.add_template_global(clock.show, "when")
+    app.add_template_filter(clock.show, "when")

@@ -23,7 +23,6 @@ import xlsxwriter
 
 from schemas.dictionary import TABLES, column_label, table_name
 
-
 ORDER = tuple(TABLES)  # tables and views in the order a person expects; others follow by name
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from schemas.ledger import TOTALS, LedgerReport
 
 from . import charts
-from .county import grouped_text
+from .standings import grouped_text
 
 TREND_DAYS = 30
 REPORTED = "reported"

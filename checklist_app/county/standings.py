@@ -16,7 +16,8 @@ from typing import Mapping
 
 from schemas import BUREAU_KIND, NOT_READY, READY, VERDICT_LABELS
 
-from . import charts, storage
+from .. import storage
+from . import charts
 
 UNDECLARED = "undeclared"
 BUREAU = "bureau"

@@ -19,11 +19,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 # MkDocs loads a hook by file path; the repo root makes the package importable.
-_ROOT = str(Path(__file__).resolve().parent.parent)
+_ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from checklist_app import directives, site_pages  # noqa: E402
+from checklist_app.site import directives, pages as site_pages  # noqa: E402
 
 DIRECTIVES_DIR = "directives/"
 REGISTRY_INDEX = "directives/index.md"

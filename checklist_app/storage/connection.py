@@ -1,0 +1,153 @@
+"""The database connection, its write queue and the one way to write: `transaction` (BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: the processes meet SQLite's busy_timeout instead
+    fcntl = None
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # a row that INSERT OR REPLACE deletes then fires its delete triggers, so the tallies the
+    # triggers keep stay right whichever way a row goes (ours do not recurse)
+    conn.execute("PRAGMA recursive_triggers = ON")
+    return sqlite_utils.Database(conn)
+
+
+class WriterQueue:
+    """The queue writers to one database file wait in before BEGIN IMMEDIATE, across the threads
+    of a process (a lock) and the server's worker processes and commands (`flock` on a file
+    beside the database).
+
+    SQLite's busy handler makes a waiting writer sleep 1, 2, 5 … 100 ms between tries, so under
+    a rush a writer can keep losing to newcomers for a second or more; queued here, the next one
+    starts within a fraction of a millisecond of the last commit. Only one thread of each process
+    waits on the file at a time. Reentrant: a thread that opens a second transaction gets
+    SQLite's answer, as before.
+    """
+
+    POLL_SECONDS = 0.0003
+
+    def __init__(self, database: str):
+        self.threads = threading.RLock()
+        self.depth = 0  # changed only by the thread holding `threads`
+        self.fd: int | None = None
+        if fcntl is not None and database not in ("", ":memory:"):
+            self.fd = os.open(f"{database}.writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self.threads.acquire(timeout=timeout):
+            return False
+        try:
+            if self.depth == 0 and self.fd is not None and not self._lock_file(deadline):
+                self.threads.release()
+                return False
+        except BaseException:  # flock failed: the next thread may try
+            self.threads.release()
+            raise
+        self.depth += 1
+        return True
+
+    def _lock_file(self, deadline: float) -> bool:
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(self.POLL_SECONDS)
+
+    def release(self) -> None:
+        self.depth -= 1
+        try:
+            if self.depth == 0 and self.fd is not None:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            self.threads.release()
+
+
+_WRITERS: dict[str, WriterQueue] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _forget_writer_queues() -> None:
+    """In a forked child (a server worker): its own file descriptions, or flock would count the
+    parent and every sibling as one holder."""
+    for queue in _WRITERS.values():
+        if queue.fd is not None:
+            os.close(queue.fd)
+    _WRITERS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_writer_queues)
+
+
+def _writer_queue(db: sqlite_utils.Database) -> WriterQueue:
+    path = db_path(db)
+    with _WRITERS_GUARD:
+        if path not in _WRITERS:
+            _WRITERS[path] = WriterQueue(path)
+        return _WRITERS[path]
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction that takes the write lock at once (BEGIN IMMEDIATE)."""
+    queue = _writer_queue(db)
+    if not queue.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise sqlite3.OperationalError("database is locked")
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+        else:
+            db.conn.execute("COMMIT")
+    finally:
+        queue.release()
+
+
+def query_one(db, sql: str, params: list) -> dict | None:
+    return next(iter(db.query(sql, params)), None)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def insert_sql(table: str, columns: list[str]) -> str:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
+
+
+def db_path(db) -> str:
+    return db.execute("PRAGMA database_list").fetchone()[2]

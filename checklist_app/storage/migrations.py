@@ -1,0 +1,209 @@
+"""The database's tables and their migrations (sqlite-utils `Migrations`); `migrate` is safe to run again."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from pydantic import BaseModel
+from sqlite_utils.migrations import Migrations
+
+from schemas import Declaration, Pledge, School
+from schemas.ledger import LedgerReport
+
+from .columns import model_columns
+from .connection import transaction
+from .derived import (
+    DERIVED_TRIGGERS,
+    recount_tallies,
+    refresh_standings,
+    stale_standings,
+    standings_basis,
+    stored_standings_basis,
+    tallies_agree,
+)
+from .settings import load_settings
+
+MIGRATIONS = Migrations("checklist")
+
+
+def _unique(db, table: str, columns: list[str]) -> None:
+    db[table].create_index(columns, unique=True, if_not_exists=True)
+
+
+@MIGRATIONS()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["schools"].create(
+        {
+            **model_columns(School),
+            "access_code_hash": str,
+            "access_code_issued_at": str,
+            "pledge_token": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="code",
+        not_null={"name", "kind", "township", "pledge_token", "created_at", "updated_at"},
+    )
+    _unique(db, "schools", ["pledge_token"])
+    db["declarations"].create(
+        {
+            "id": int,
+            "school_code": str,
+            "version": int,
+            "submitted_at": str,
+            "schema_version": int,
+            "verdict": str,
+            "gaps": str,
+            "submit_key": str,
+            **model_columns(Declaration),
+        },
+        pk="id",
+        not_null={"school_code", "version", "submitted_at", "schema_version", "verdict", "gaps"},
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    _unique(db, "declarations", ["school_code", "version"])
+    _unique(db, "declarations", ["school_code", "submit_key"])
+    db["declaration_drafts"].create(
+        {"school_code": str, "section": str, "answers": str, "saved_at": str},
+        pk=("school_code", "section"),
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    db["pledges"].create(
+        {
+            "id": int,
+            "school_code": str,
+            "pledge_version": int,
+            **model_columns(Pledge),
+            "text_sha256": str,
+            "reference": str,
+            "submitted_at": str,
+        },
+        pk="id",
+        not_null={"school_code", "pledge_version", "text_sha256", "reference", "submitted_at"},
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    _unique(db, "pledges", ["school_code", "name", "phone", "pledge_version"])
+    _unique(db, "pledges", ["reference"])
+    db["roster"].create(
+        {"id": int, "school_code": str, "name": str, "phone": str, "role": str, "uploaded_at": str},
+        pk="id",
+        not_null={"school_code", "name", "phone"},
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    _unique(db, "roster", ["school_code", "name", "phone"])
+    db["settings"].create(
+        {"key": str, "value": str, "updated_at": str, "updated_by": str}, pk="key"
+    )
+    db["audit_log"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str},
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    db["admins"].create(
+        {"username": str, "password_hash": str, "created_at": str},
+        pk="username",
+        not_null={"password_hash", "created_at"},
+    )
+    db["login_failures"].create({"key": str, "at": float}, not_null={"key", "at"})
+    db["login_failures"].create_index(["key", "at"])
+    db.create_view(
+        "latest_declarations",
+        """
+        SELECT d.* FROM declarations d
+        JOIN (SELECT school_code, MAX(version) AS version FROM declarations GROUP BY school_code) m
+          ON m.school_code = d.school_code AND m.version = d.version
+        """,
+    )
+
+
+@MIGRATIONS()
+def m002_ledger_reports(db: sqlite_utils.Database) -> None:
+    db["ledger_reports"].create(
+        {
+            "id": int,
+            "school_code": str,
+            **model_columns(LedgerReport),
+            "submitted_at": str,
+            "updated_at": str,
+            "late": int,
+        },
+        pk="id",
+        not_null={"school_code", "report_date", "submitted_at", "updated_at", "late"},
+        foreign_keys=[("school_code", "schools", "code")],
+    )
+    _unique(db, "ledger_reports", ["school_code", "report_date"])
+    db["ledger_reports"].create_index(["report_date"], if_not_exists=True)
+
+
+@MIGRATIONS()
+def m003_derived_standings_and_tallies(db: sqlite_utils.Database) -> None:
+    """What the dashboard reads instead of every roster row and every latest declaration: one
+    standing and a few tallies per school (see "what the dashboard reads"). The tallies are
+    counted here from the data; the standings are worked out by `migrate` right after, once the
+    model's columns are all in place. A standing keeps what the dashboard shows (the verdict
+    now, how many legal gaps, whether it changed), not the gaps themselves: a school's page
+    works those out for the version it shows, and the table stays narrow enough to read whole
+    in a few hundred pages."""
+    db["school_standings"].create(
+        {
+            "school_code": str,
+            "version": int,
+            "submitted_at": str,
+            "verdict": str,
+            "verdict_now": str,
+            "legal_gaps_now": int,
+            "changed": int,
+            "stale": int,
+        },
+        pk="school_code",
+        not_null={"stale"},
+        defaults={"stale": 0},
+    )
+    db["pledge_tallies"].create(
+        {"school_code": str, "pledge_version": int, "pledges": int, "roster_signed": int},
+        pk=("school_code", "pledge_version"),
+        not_null={"school_code", "pledge_version", "pledges", "roster_signed"},
+    )
+    db["roster_tallies"].create({"school_code": str, "roster_size": int}, pk="school_code", not_null={"roster_size"})
+    db.execute("CREATE INDEX school_standings_stale ON school_standings (school_code) WHERE stale = 1")
+    db["derived_state"].create({"key": str, "value": str}, pk="key")
+    for sql in DERIVED_TRIGGERS:
+        db.execute(sql)
+    recount_tallies(db)
+
+
+TABLE_MODELS: dict[str, type[BaseModel]] = {
+    "declarations": Declaration,
+    "pledges": Pledge,
+    "schools": School,
+    "ledger_reports": LedgerReport,
+}
+
+
+def add_model_columns(db: sqlite_utils.Database, models=TABLE_MODELS) -> list[str]:
+    """Add a column for every model field a table lacks: a new item is one edit in `schemas/`."""
+    added = []
+    for table, model in models.items():
+        existing = db[table].columns_dict
+        for name, kind in model_columns(model).items():
+            if name not in existing:
+                db[table].add_column(name, kind)
+                added.append(f"{table}.{name}")
+    return added
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Create or bring the database up to date. Safe to run again.
+
+    Standings worked out under other rules or settings (a new release, a restored backup) or
+    marked stale (declarations written by something other than `record_declaration`) are
+    worked out again here, so every start leaves them right.
+    """
+    with transaction(db):
+        MIGRATIONS.apply(db)
+        add_model_columns(db)
+        if not tallies_agree(db):
+            recount_tallies(db)
+        if stored_standings_basis(db) != standings_basis(load_settings(db)):
+            refresh_standings(db)
+        elif stale := stale_standings(db):
+            refresh_standings(db, stale)

@@ -1,0 +1,109 @@
+"""Schools and their secrets: the school list, access codes (stored hashed) and pledge links."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from schemas import School, clock
+
+from .audit import audit
+from .columns import to_row
+from .connection import query_one, transaction
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
+ACCESS_CODE_LENGTH = 10
+
+
+def hash_secret(secret: str) -> str:
+    """Access codes are random and long, so a salted SHA-256 is enough (and fast to issue)."""
+    salt = secrets.token_hex(8)
+    return f"sha256${salt}${hashlib.sha256((salt + secret).encode()).hexdigest()}"
+
+
+def check_secret(stored: str | None, secret: str) -> bool:
+    if not stored:
+        hmac.compare_digest("x", "y")  # keep the timing of a miss close to a real compare
+        return False
+    _, salt, digest = stored.split("$", 2)
+    return hmac.compare_digest(digest, hashlib.sha256((salt + secret).encode()).hexdigest())
+
+
+def random_code(length: int) -> str:
+    """Access codes and receipt references: easy to read aloud and type (no 0/O/1/I/L)."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
+
+
+def new_pledge_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def upsert_schools(db, schools: list[School], actor: str = "cli") -> tuple[int, int]:
+    """Create new schools and update name, kind and township of known ones; codes untouched."""
+    created = updated = 0
+    stamp = clock.timestamp()
+    with transaction(db):
+        for school in schools:
+            row = to_row(school)
+            exists = db.execute("SELECT 1 FROM schools WHERE code = ?", [school.code]).fetchone()
+            if exists:
+                db["schools"].update(school.code, {**row, "updated_at": stamp})
+                updated += 1
+            else:
+                db["schools"].insert(
+                    {**row, "pledge_token": new_pledge_token(), "created_at": stamp, "updated_at": stamp}
+                )
+                created += 1
+        audit(db, actor, "schools.import", detail={"created": created, "updated": updated})
+    return created, updated
+
+
+def get_school(db, code: str) -> dict | None:
+    return query_one(db, "SELECT * FROM schools WHERE code = ?", [code])
+
+
+def school_by_pledge_token(db, token: str) -> dict | None:
+    return query_one(db, "SELECT * FROM schools WHERE pledge_token = ?", [token])
+
+
+def list_schools(db) -> list[dict]:
+    return list(db.query("SELECT * FROM schools ORDER BY township, code"))
+
+
+def issue_access_codes(db, codes: list[str] | None, actor: str) -> list[dict]:
+    """New access codes for the given schools (all when None). Returned once, stored hashed."""
+    issued = []
+    stamp = clock.timestamp()
+    with transaction(db):
+        rows = (
+            list(db.query("SELECT code, name, pledge_token FROM schools ORDER BY code"))
+            if codes is None
+            else [r for c in codes if (r := get_school(db, c))]
+        )
+        for row in rows:
+            access_code = random_code(ACCESS_CODE_LENGTH)
+            db["schools"].update(
+                row["code"], {"access_code_hash": hash_secret(access_code), "access_code_issued_at": stamp}
+            )
+            issued.append({**row, "access_code": access_code})
+        audit(db, actor, "access_codes.issue", detail=[r["code"] for r in issued])
+    return issued
+
+
+def rotate_pledge_token(db, code: str, actor: str) -> str:
+    token = new_pledge_token()
+    with transaction(db):
+        db["schools"].update(code, {"pledge_token": token, "updated_at": clock.timestamp()})
+        audit(db, actor, "pledge_link.rotate", target=code)
+    return token
+
+
+def school_code_matching(db, typed: str) -> str | None:
+    """The stored code a school typed at login, whatever its letter case (an exact match first)."""
+    row = query_one(
+        db,
+        "SELECT code FROM schools WHERE code = ? COLLATE NOCASE ORDER BY code = ? DESC LIMIT 1",
+        [typed, typed],
+    )
+    return row["code"] if row else None
