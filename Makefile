@@ -20,6 +20,8 @@ run: $(STAMP)
 	PORT=$(PORT) $(BIN)/checklist serve
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 site: $(STAMP)

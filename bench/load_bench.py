@@ -33,7 +33,6 @@ a figure the machine's scheduling hardly moves. It prints figures and asserts no
     python bench/load_bench.py --full     # 64 clients, 20 s per server (the issue's targets)
 """
 
-
 from __future__ import annotations
 
 import argparse
@@ -261,7 +260,14 @@ def app_declaration(browser: Browser, code: str, token: str, sections: dict) -> 
 # --- the baseline: the durable insert alone --------------------------------------------------
 
 
-BASELINE_COLUMNS = ("school_code", "pledge_version", *schemas.Pledge.model_fields, "text_sha256", "reference", "submitted_at")
+BASELINE_COLUMNS = (
+    "school_code",
+    "pledge_version",
+    *schemas.Pledge.model_fields,
+    "text_sha256",
+    "reference",
+    "submitted_at",
+)
 
 
 def baseline_app(database: str):
@@ -270,9 +276,7 @@ def baseline_app(database: str):
 
     app = Flask("baseline")
     local = threading.local()
-    insert = (
-        f"INSERT INTO pledges ({', '.join(BASELINE_COLUMNS)}) VALUES ({', '.join('?' * len(BASELINE_COLUMNS))})"
-    )
+    insert = f"INSERT INTO pledges ({', '.join(BASELINE_COLUMNS)}) VALUES ({', '.join('?' * len(BASELINE_COLUMNS))})"
 
     def db() -> sqlite3.Connection:
         conn = getattr(local, "conn", None)
@@ -426,7 +430,7 @@ class Crowd:
         self.server_pid = server_pid
         self.tally = Tally()
         self.browsers = [Browser(port, Tally()) for _ in clients]
-        for client, browser in zip(clients, self.browsers):
+        for client, browser in zip(clients, self.browsers, strict=True):
             if client.setup:
                 client.setup(browser)
             browser.close()
@@ -458,7 +462,10 @@ class Crowd:
                     browser.close()
             browser.close()
 
-        threads = [threading.Thread(target=loop, args=pair, daemon=True) for pair in zip(self.clients, self.browsers)]
+        threads = [
+            threading.Thread(target=loop, args=pair, daemon=True)
+            for pair in zip(self.clients, self.browsers, strict=True)
+        ]
         for thread in threads:
             thread.start()
         stop_at[0] = time.perf_counter() + seconds
@@ -542,7 +549,9 @@ class AppRun:
                 def setup(browser, code=code, csrf=csrf):
                     csrf["token"] = school_setup(browser, code, issued[code]["access_code"], sections)
 
-                roster.append(Client(lambda b, n, code=code, csrf=csrf: app_declaration(b, code, csrf["token"], sections), setup))
+                roster.append(
+                    Client(lambda b, n, code=code, csrf=csrf: app_declaration(b, code, csrf["token"], sections), setup)
+                )
             else:
                 roster.append(Client(lambda b, n, c=c: app_pledge(b, tokens[c % PLEDGE_SCHOOLS], c, n)))
         self.crowd = Crowd(port, roster, self.server.pid)
@@ -647,7 +656,9 @@ def report(name: str, figures: dict, ratio: float | None) -> None:
     print(f"  p99: {figures['p99']:.1f} ms (POST p99 {figures['post_p99']:.1f} ms, max {figures['max']:.1f} ms)")
     kinds = ", ".join(f"{k} ×{v}" for k, v in sorted(figures["error_kinds"].items()))
     print(f"  errors: {figures['errors']}" + (f" ({kinds})" if kinds else ""))
-    print(f"  rows lost: {figures['lost']} (of {figures['acknowledged']} acknowledged; integrity_check {figures['integrity']})")
+    print(
+        f"  rows lost: {figures['lost']} (of {figures['acknowledged']} acknowledged; integrity_check {figures['integrity']})"
+    )
     if ratio is not None:
         print(f"  ratio: {ratio:.2f} of the baseline's throughput")
 
@@ -666,7 +677,12 @@ class InProcessBrowser(Browser):
         pass
 
     def request(self, method: str, path: str, form: dict | None = None, site: str = "same-origin"):
-        headers = {"User-Agent": PHONE_UA, "Accept": "text/html", "Accept-Encoding": "gzip, deflate, br", "Sec-Fetch-Site": site}
+        headers = {
+            "User-Agent": PHONE_UA,
+            "Accept": "text/html",
+            "Accept-Encoding": "gzip, deflate, br",
+            "Sec-Fetch-Site": site,
+        }
         response = self.client.open(path, method=method, data=form, headers=headers)
         self.tally.latencies.append(0.0)
         data = response.get_data()
@@ -701,8 +717,13 @@ def in_process_cost(rounds: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="checklist-cost-") as tmp:
         app = create_app({"DATABASE": f"{tmp}/app.db", "SECRET_KEY": "bench"})
         db = storage.open_db(app.config["DATABASE"])
-        storage.upsert_schools(db, [School(code="P000", name="压测小学", kind="小学", township="城关镇"),
-                                    School(code="S000", name="压测中学", kind="初中", township="城关镇")])
+        storage.upsert_schools(
+            db,
+            [
+                School(code="P000", name="压测小学", kind="小学", township="城关镇"),
+                School(code="S000", name="压测中学", kind="初中", township="城关镇"),
+            ],
+        )
         token = storage.get_school(db, "P000")["pledge_token"]
         access = storage.issue_access_codes(db, ["S000"], actor="bench")[0]["access_code"]
         db.close()

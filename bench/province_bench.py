@@ -144,8 +144,19 @@ def generate(path: Path, scale: Scale, pledges: int, roster: bool) -> dict[str, 
     counts = {}
     db.conn.execute("BEGIN IMMEDIATE")
     counts["schools"] = insert_rows(
-        db, "schools",
-        ["code", "name", "kind", "township", "access_code_hash", "access_code_issued_at", "pledge_token", "created_at", "updated_at"],
+        db,
+        "schools",
+        [
+            "code",
+            "name",
+            "kind",
+            "township",
+            "access_code_hash",
+            "access_code_issued_at",
+            "pledge_token",
+            "created_at",
+            "updated_at",
+        ],
         (
             (
                 school_code(s),
@@ -169,8 +180,17 @@ def generate(path: Path, scale: Scale, pledges: int, roster: bool) -> dict[str, 
     sha = schemas.pledge_text_sha256()
     items = list(schemas.PLEDGE_ITEMS)
     pledge_columns = [
-        "school_code", "pledge_version", "name", "role", "phone", "whereabouts", *items, "signature",
-        "text_sha256", "reference", "submitted_at",
+        "school_code",
+        "pledge_version",
+        "name",
+        "role",
+        "phone",
+        "whereabouts",
+        *items,
+        "signature",
+        "text_sha256",
+        "reference",
+        "submitted_at",
     ]
 
     def pledge_rows():
@@ -179,13 +199,23 @@ def generate(path: Path, scale: Scale, pledges: int, roster: bool) -> dict[str, 
             for k in range(starts[s], starts[s] + n):
                 name = person_name(k)
                 yield (
-                    code, schemas.PLEDGE_VERSION, name, "cadre" if is_bureau(s) else "teacher",
-                    f"13{k:09d}", "in_county", *([1] * len(items)), name, sha, reference(k), stamp,
+                    code,
+                    schemas.PLEDGE_VERSION,
+                    name,
+                    "cadre" if is_bureau(s) else "teacher",
+                    f"13{k:09d}",
+                    "in_county",
+                    *([1] * len(items)),
+                    name,
+                    sha,
+                    reference(k),
+                    stamp,
                 )
 
     counts["pledges"] = insert_rows(db, "pledges", pledge_columns, pledge_rows())
 
     if roster:
+
         def roster_rows():
             for s, n in enumerate(per_school):
                 code = school_code(s)
@@ -195,7 +225,9 @@ def generate(path: Path, scale: Scale, pledges: int, roster: bool) -> dict[str, 
                     k = 500_000_000 + s * UNSIGNED_PER_SCHOOL + u
                     yield code, person_name(k), f"15{k:09d}", "teacher", stamp
 
-        counts["roster"] = insert_rows(db, "roster", ["school_code", "name", "phone", "role", "uploaded_at"], roster_rows())
+        counts["roster"] = insert_rows(
+            db, "roster", ["school_code", "name", "phone", "role", "uploaded_at"], roster_rows()
+        )
 
     templates = declaration_templates()
     model_columns = list(Declaration.model_fields)
@@ -211,12 +243,19 @@ def generate(path: Path, scale: Scale, pledges: int, roster: bool) -> dict[str, 
                 kind = "ready" if latest and (s * 37 % 100) < READY_SHARE * 100 else "not_ready"
                 row = templates[kind]
                 yield (
-                    school_code(s), v, f"2026-02-{10 + v % 10:02d}T09:00:00+08:00", schemas.SCHEMA_VERSION,
-                    row["verdict"], row["gaps"], f"bench-{s}-{v}", *(row[c] for c in model_columns),
+                    school_code(s),
+                    v,
+                    f"2026-02-{10 + v % 10:02d}T09:00:00+08:00",
+                    schemas.SCHEMA_VERSION,
+                    row["verdict"],
+                    row["gaps"],
+                    f"bench-{s}-{v}",
+                    *(row[c] for c in model_columns),
                 )
 
     counts["declarations"] = insert_rows(
-        db, "declarations",
+        db,
+        "declarations",
         ["school_code", "version", "submitted_at", "schema_version", "verdict", "gaps", "submit_key", *model_columns],
         declaration_rows(),
     )
@@ -378,7 +417,9 @@ def time_xlsx(snapshot: Path, dest: Path) -> tuple[float, float, float | None]:
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", XLSX_CHILD, str(REPO_ROOT), str(snapshot), str(dest)],
-        capture_output=True, text=True, timeout=1800,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     wall = time.perf_counter() - started
     if result.returncode:
@@ -443,7 +484,9 @@ def main() -> None:
             f"(slowest {worst:.0f} ms; {REPEATS} views, each after one write: {kinds}); {repeat:.0f} ms median "
             f"repeat view ({REPEATS} views, no write between); {board['first']:.0f} ms the first view in the process; "
             f"page {board['size'] / 1e6:.2f} MB — target < {TARGETS['dashboard_ms']} ms: first view after a write "
-            + verdict_word(worst < TARGETS["dashboard_ms"]) + ", repeat view " + verdict_word(repeat < TARGETS["dashboard_ms"])
+            + verdict_word(worst < TARGETS["dashboard_ms"])
+            + ", repeat view "
+            + verdict_word(repeat < TARGETS["dashboard_ms"])
         )
         first, median, _ = pages["unsigned_page"]
         _, status_ms, status = pages["roster_status"]

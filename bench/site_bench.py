@@ -47,8 +47,9 @@ PHONE = "Mozilla/5.0 (Linux; Android 12) AppleWebKit/537.36 (KHTML, like Gecko) 
 def build(config: Path, out: Path, strict: bool) -> float:
     started = time.perf_counter()
     command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(out)]
-    result = subprocess.run(command + (["--strict"] if strict else []), cwd=config.parent,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        command + (["--strict"] if strict else []), cwd=config.parent, capture_output=True, text=True
+    )
     if result.returncode:
         sys.exit(f"mkdocs build of {config} failed:\n{result.stdout}{result.stderr}")
     return time.perf_counter() - started
@@ -66,9 +67,7 @@ def stock_project(root: Path, pages: list[str]) -> Path:
         target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     config = root / "mkdocs.yml"
     config.write_text(
-        f"{site_name}\nuse_directory_urls: true\n"
-        "theme:\n  name: material\n  language: zh\n  font: false\n"
-        f"{extensions}",
+        f"{site_name}\nuse_directory_urls: true\ntheme:\n  name: material\n  language: zh\n  font: false\n{extensions}",
         encoding="utf-8",
     )
     return config
@@ -142,8 +141,11 @@ def page_transfer(base: str, path: str) -> tuple[list[dict], list[str]]:
         got = fetch(url)
         resources.append(got)
         if got["type"] == "text/css":
-            queue += [urljoin(url, ref) for ref in CSS_URL.findall(got["plain"].decode("utf-8", "replace"))
-                      if not ref.startswith("data:")]
+            queue += [
+                urljoin(url, ref)
+                for ref in CSS_URL.findall(got["plain"].decode("utf-8", "replace"))
+                if not ref.startswith("data:")
+            ]
     return resources, external
 
 
@@ -175,10 +177,12 @@ def print_page(label: str, base: str, resources: list[dict], external: list[str]
     print(f"\n{label}")
     print(f"  {'resource':<58} {'type':<24} {'enc':<5} {'bytes':>8} {'uncompressed':>13}")
     for r in resources:
-        print(f"  {r['url'][len(base):]:<58} {r['type']:<24} {r['encoding']:<5} {r['bytes']:>8} {len(r['plain']):>13}")
+        print(f"  {r['url'][len(base) :]:<58} {r['type']:<24} {r['encoding']:<5} {r['bytes']:>8} {len(r['plain']):>13}")
     total = sum(r["bytes"] for r in resources)
-    print(f"  {'total (' + str(len(resources)) + ' requests)':<58} {'':<24} {'':<5} {total:>8} "
-          f"{sum(len(r['plain']) for r in resources):>13}")
+    print(
+        f"  {'total (' + str(len(resources)) + ' requests)':<58} {'':<24} {'':<5} {total:>8} "
+        f"{sum(len(r['plain']) for r in resources):>13}"
+    )
     for url in external:
         print(f"  WARNING: references another host: {url}")
     return total
@@ -195,24 +199,29 @@ def main() -> int:
         ours_site, stock_site = tmp / "ours", tmp / "stock"
         ours_seconds = build(REPO_ROOT / "mkdocs.yml", ours_site, strict=True)
         stock_seconds = build(stock_project(tmp / "stock-project", pages), stock_site, strict=False)
-        print(f"site build (mkdocs build): ours {ours_seconds:.2f} s "
-              f"({sum(1 for _ in ours_site.rglob('*.html'))} pages); stock Material {stock_seconds:.2f} s")
+        print(
+            f"site build (mkdocs build): ours {ours_seconds:.2f} s "
+            f"({sum(1 for _ in ours_site.rglob('*.html'))} pages); stock Material {stock_seconds:.2f} s"
+        )
         print("transfer: bytes of each body as sent with Accept-Encoding: gzip, br (headers not counted)")
 
         ratios = []
         with Server(ours_site, tmp) as ours, Server(stock_site, tmp) as stock:
             for path in pages:
                 our_bytes = print_page(f"page {path} (ours)", ours.base, *page_transfer(ours.base, path))
-                stock_bytes = print_page(f"page {path} (stock Material, same text)", stock.base,
-                                         *page_transfer(stock.base, path))
+                stock_bytes = print_page(
+                    f"page {path} (stock Material, same text)", stock.base, *page_transfer(stock.base, path)
+                )
                 ratios.append((path, our_bytes, stock_bytes))
         if args.full:
             print_request_times(ours_site, tmp)
 
         print()
         for path, our_bytes, stock_bytes in ratios:
-            print(f"ratio {path}: ours/stock = {our_bytes / stock_bytes:.2f} "
-                  f"(ours {our_bytes} B, stock {stock_bytes} B; target <= {TARGET})")
+            print(
+                f"ratio {path}: ours/stock = {our_bytes / stock_bytes:.2f} "
+                f"(ours {our_bytes} B, stock {stock_bytes} B; target <= {TARGET})"
+            )
     return 0
 
 

@@ -66,7 +66,9 @@ def schools() -> None:
     pass
 
 
-@schools.command("import", help="Import CSV or XLSX with columns code,name,kind,township (or 学校代码,学校名称,学校类型,乡镇).")
+@schools.command(
+    "import", help="Import CSV or XLSX with columns code,name,kind,township (or 学校代码,学校名称,学校类型,乡镇)."
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_schools(file: str) -> None:
     app = _app()
@@ -196,7 +198,12 @@ def restore(file: str, yes: bool) -> None:
 
 
 @main.command(help="Delete pledges and declarations submitted before a date (each school's latest declaration stays).")
-@click.option("--before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD: what was submitted before this day goes.")
+@click.option(
+    "--before",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="YYYY-MM-DD: what was submitted before this day goes.",
+)
 @click.option("--dry-run", is_flag=True, help="Only say what would be deleted; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def purge(before, dry_run: bool, yes: bool) -> None:
@@ -248,8 +255,12 @@ def build_site() -> None:
 @main.command(help="Serve the site and the app with a production WSGI server (gunicorn).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 8000)), type=int, help="Default: $PORT or 8000.")
-@click.option("--workers", default=lambda: serving.usable_cores(), type=click.IntRange(min=1),
-              help="Server processes. Default: one per CPU core this process may use.")
+@click.option(
+    "--workers",
+    default=lambda: serving.usable_cores(),
+    type=click.IntRange(min=1),
+    help="Server processes. Default: one per CPU core this process may use.",
+)
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="Threads per process.")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     app = _app()  # migrates the database once, before any worker starts

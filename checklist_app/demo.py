@@ -194,11 +194,16 @@ def load_ledger_history(db, rng: random.Random, codes: list[str], deadline: dt.t
             s, p = whereabouts.staff, whereabouts.students
             report = LedgerReport.model_construct(
                 report_date=day,
-                staff_total=s["total"], staff_in_county=s["county"],
-                staff_out_county_in_province=s["province"], staff_out_of_province=s["country"],
-                students_total=p["total"], students_in_county=p["county"],
-                students_out_county_in_province=p["province"], students_out_of_province=p["country"],
-                returned_staff=returned_staff, returned_students=returned_students,
+                staff_total=s["total"],
+                staff_in_county=s["county"],
+                staff_out_county_in_province=s["province"],
+                staff_out_of_province=s["country"],
+                students_total=p["total"],
+                students_in_county=p["county"],
+                students_out_county_in_province=p["province"],
+                students_out_of_province=p["country"],
+                returned_staff=returned_staff,
+                returned_students=returned_students,
                 isolating=sum(returns[-14:]),
                 on_leave_out_of_county=s["province"] + s["country"],
                 measures=rng.choice(MEASURES) if returned_staff + returned_students else None,
@@ -210,8 +215,15 @@ def load_ledger_history(db, rng: random.Random, codes: list[str], deadline: dt.t
             )
             at = min(at, now)
             stamp = at.isoformat(timespec="seconds")
-            rows.append({"school_code": code, **storage.to_row(report), "submitted_at": stamp,
-                         "updated_at": stamp, "late": int(is_late(day, at, deadline))})
+            rows.append(
+                {
+                    "school_code": code,
+                    **storage.to_row(report),
+                    "submitted_at": stamp,
+                    "updated_at": stamp,
+                    "late": int(is_late(day, at, deadline)),
+                }
+            )
     with storage.transaction(db):
         db["ledger_reports"].insert_all(rows)
         storage.audit(db, "demo", "ledger.demo", detail={"rows": len(rows)})

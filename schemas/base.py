@@ -182,16 +182,16 @@ class ChecklistModel(BaseModel):
         release stored is read back as it is (validation context `{"stored": True}`)."""
         if isinstance(value, str) and CONTROL_CHARACTERS.search(value) and not (info.context or {}).get("stored"):
             label = cls.model_fields[info.field_name].title or info.field_name
-            raise PydanticCustomError("control_characters", "{label}含有看不见的控制字符,请删除后重新填写", {"label": label})
+            raise PydanticCustomError(
+                "control_characters", "{label}含有看不见的控制字符,请删除后重新填写", {"label": label}
+            )
         return value
 
     @model_validator(mode="after")
     def _check_rules(self) -> "ChecklistModel":
         problems = [(r.field, r.message) for r in self.all_rules() if not r.holds(self)]
         if problems:
-            raise PydanticCustomError(
-                "cross_field", "；".join(m for _, m in problems), {"problems": problems}
-            )
+            raise PydanticCustomError("cross_field", "；".join(m for _, m in problems), {"problems": problems})
         return self
 
 

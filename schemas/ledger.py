@@ -72,14 +72,31 @@ class LedgerReport(ChecklistModel):
 
 # The fields a new report starts from: the school's last report, else its last declaration.
 CARRIED_OVER = (
-    "staff_total", "staff_in_county", "staff_out_county_in_province", "staff_out_of_province",
-    "students_total", "students_in_county", "students_out_county_in_province", "students_out_of_province",
-    "isolating", "on_leave_out_of_county", "reporter",
+    "staff_total",
+    "staff_in_county",
+    "staff_out_county_in_province",
+    "staff_out_of_province",
+    "students_total",
+    "students_in_county",
+    "students_out_county_in_province",
+    "students_out_of_province",
+    "isolating",
+    "on_leave_out_of_county",
+    "reporter",
 )
 
 # Measures the bureau sees summed over the county and charted over 30 days.
 TOTALS = (
-    "staff_total", "staff_in_county", "staff_out_county_in_province", "staff_out_of_province",
-    "students_total", "students_in_county", "students_out_county_in_province", "students_out_of_province",
-    "returned_staff", "returned_students", "isolating", "on_leave_out_of_county",
+    "staff_total",
+    "staff_in_county",
+    "staff_out_county_in_province",
+    "staff_out_of_province",
+    "students_total",
+    "students_in_county",
+    "students_out_county_in_province",
+    "students_out_of_province",
+    "returned_staff",
+    "returned_students",
+    "isolating",
+    "on_leave_out_of_county",
 )

@@ -37,6 +37,7 @@ MESSAGES = {
     "bool_type": "{label}请选择是或否",
 }
 
+
 def field_messages(model: type[BaseModel], error: ValidationError) -> list[tuple[str | None, str]]:
     """Turn a ValidationError into (field name or None for the whole form, Chinese message)."""
     out: list[tuple[str | None, str]] = []

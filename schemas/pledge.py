@@ -22,10 +22,7 @@ WHEREABOUTS = {
 }
 
 TITLE = "教职工疫情防控承诺书"
-PREAMBLE = (
-    "抗击疫情是政治任务。作为国家干部、人民教师、教育工作者,"
-    "我知道做好疫情防控工作是我的职责和义务,郑重承诺:"
-)
+PREAMBLE = "抗击疫情是政治任务。作为国家干部、人民教师、教育工作者,我知道做好疫情防控工作是我的职责和义务,郑重承诺:"
 CLOSING = "如有违反,本人愿承担相应责任。"
 
 
@@ -40,25 +37,19 @@ class Pledge(ChecklistModel):
     whereabouts: Literal[tuple(WHEREABOUTS)] = item(  # type: ignore[valid-type]
         "目前所在地", choices=WHEREABOUTS
     )
-    item_rumours: bool = _pledge_item(
-        "不信谣、不传谣、不造谣,传播正能量", Policy(MANAGEMENT, "师生指导")
-    )
+    item_rumours: bool = _pledge_item("不信谣、不传谣、不造谣,传播正能量", Policy(MANAGEMENT, "师生指导"))
     item_leave: bool = _pledge_item(
         "外出严格履行请假手续,一律按事假处理;离开县域返回后按规定隔离", Policy(MANAGEMENT, "师生管理")
     )
     item_no_paid_tutoring: bool = _pledge_item(
         "不违规补课办班,不利用网上教学向家长收费", Policy("prevention/enforcement.md", "严格执行技术方案")
     )
-    item_health_code: bool = _pledge_item(
-        '通过手机加入"人人有码",实名注册,一人一码', Policy(MANAGEMENT, "师生管理")
-    )
+    item_health_code: bool = _pledge_item('通过手机加入"人人有码",实名注册,一人一码', Policy(MANAGEMENT, "师生管理"))
     item_duties: bool = _pledge_item(
         "服从学校和教育局疫情防控安排,履行包保排查、卡点值守等职责",
         Policy("prevention/awareness.md", "全体干部教师的职责和义务"),
     )
-    item_truthful: bool = _pledge_item(
-        "如实报告本人健康状况和行程,对所报信息负责", Policy(MANAGEMENT, "师生管理")
-    )
+    item_truthful: bool = _pledge_item("如实报告本人健康状况和行程,对所报信息负责", Policy(MANAGEMENT, "师生管理"))
     signature: str = item("签名(输入本人姓名)", help="请输入与上面相同的姓名", max_length=20)
 
     rules = (Rule("signature", lambda m: m.signature == m.name, "签名须与姓名一致"),)

@@ -57,16 +57,10 @@ class Campus(Section):
     policy = Policy(MANAGEMENT, "校园管理")
 
     closed_management: bool = item("校园已实行封闭管理", condition=C2, policy=policy, default=False)
-    visitors_barred: bool = item(
-        "外来人员一律不允许进入校内", condition=C2, policy=policy, default=False
-    )
-    entry_checks: bool = item(
-        "本校人员进校一律登记、测量体温、佩戴口罩", condition=C2, policy=policy, default=False
-    )
+    visitors_barred: bool = item("外来人员一律不允许进入校内", condition=C2, policy=policy, default=False)
+    entry_checks: bool = item("本校人员进校一律登记、测量体温、佩戴口罩", condition=C2, policy=policy, default=False)
     duty_rota: bool = item("领导带班值班制度已建立并落实", condition=C2, policy=policy, default=False)
-    hygiene_routine: bool = item(
-        "校园卫生、消毒、通风工作已常态化开展", condition=C2, policy=policy, default=False
-    )
+    hygiene_routine: bool = item("校园卫生、消毒、通风工作已常态化开展", condition=C2, policy=policy, default=False)
 
 
 def _total_people(m) -> int:
@@ -91,24 +85,16 @@ class People(Section):
     staff_total: int = people_count("教职工总数")
     staff_in_county: int = people_count("教职工在本县内人数")
     staff_out_county_in_province: int = people_count("教职工在县外省内人数")
-    staff_out_of_province: int = people_count(
-        "教职工在省外人数", help="本县内、县外省内、省外三项之和应等于教职工总数"
-    )
+    staff_out_of_province: int = people_count("教职工在省外人数", help="本县内、县外省内、省外三项之和应等于教职工总数")
     students_total: int = people_count("学生总数")
     students_in_county: int = people_count("学生在本县内人数")
     students_out_county_in_province: int = people_count("学生在县外省内人数")
-    students_out_of_province: int = people_count(
-        "学生在省外人数", help="本县内、县外省内、省外三项之和应等于学生总数"
-    )
+    students_out_of_province: int = people_count("学生在省外人数", help="本县内、县外省内、省外三项之和应等于学生总数")
     returned_today: int = people_count("当日返回本县的师生人数")
     isolating: int = people_count("正在居家隔离的师生人数", help="不能超过教职工和学生总数之和")
-    ledger_established: bool = item(
-        "已建立师生跟踪台账并每日更新", condition=C3, policy=policy, default=False
-    )
+    ledger_established: bool = item("已建立师生跟踪台账并每日更新", condition=C3, policy=policy, default=False)
     online_checkin: bool = item("已实行师生网上签到", condition=C3, policy=policy, default=False)
-    leave_system: bool = item(
-        "已执行外出请假制度(一律按事假处理)", condition=C3, policy=policy, default=False
-    )
+    leave_system: bool = item("已执行外出请假制度(一律按事假处理)", condition=C3, policy=policy, default=False)
     code_admin_set: bool = item('已设置"人人有码"管理员', condition=C3, policy=policy, default=False)
     staff_code_registered: int = people_count(
         '已实名注册"人人有码"的教职工人数',
@@ -181,9 +167,7 @@ class Reopening(Section):
         policy=policy,
         requires=Requirement(lambda v, _d, _s: v == 0, "需为 0"),
     )
-    outsiders_excluded: bool = item(
-        "开学后校园封闭,外来人员不许进入", condition=C2, policy=policy, default=False
-    )
+    outsiders_excluded: bool = item("开学后校园封闭,外来人员不许进入", condition=C2, policy=policy, default=False)
     first_lesson_ready: bool = item(
         "复学第一课疫情防控宣传已准备",
         condition=T,
@@ -248,9 +232,7 @@ class OnlineTeaching(Section):
         policy=Policy(ONLINE, "必须科学安排"),
         default=False,
     )
-    special_students: int = people_count(
-        "建档立卡、贫困、留守、残疾儿童人数", help="没有请填 0"
-    )
+    special_students: int = people_count("建档立卡、贫困、留守、残疾儿童人数", help="没有请填 0")
     special_students_followed: bool = item(
         "已掌握特殊学生学业状态和思想状态",
         condition=T,
@@ -289,9 +271,7 @@ SECTIONS: tuple[type[Section], ...] = (
 )
 
 DECLARATION_RULES = (
-    at_most_rule(
-        "not_home_14_days", _total_people, "居家未满14天的师生人数不能超过教职工和学生总数之和"
-    ),
+    at_most_rule("not_home_14_days", _total_people, "居家未满14天的师生人数不能超过教职工和学生总数之和"),
     Rule("truthful", lambda m: m.truthful is True, "提交前请勾选“本人承诺以上填报内容真实准确”"),
 )
 
@@ -306,11 +286,7 @@ class DeclarationBase(ChecklistModel):
 
 def declaration_model(sections: tuple[type[Section], ...], name: str = "Declaration"):
     """All sections as one flat model: their fields in order, their rules and the whole's rules."""
-    fields = {
-        field: (info.annotation, info)
-        for section in sections
-        for field, info in section.model_fields.items()
-    }
+    fields = {field: (info.annotation, info) for section in sections for field, info in section.model_fields.items()}
     rules = tuple(rule for section in sections for rule in section.all_rules()) + DECLARATION_RULES
     model = create_model(name, __base__=DeclarationBase, **fields)
     model.sections = sections

@@ -65,14 +65,10 @@ def verdict(declaration, settings: CountySettings) -> Verdict:
     gaps: list[Gap] = []
     if not settings.epidemic_controlled:
         field = CountySettings.model_fields["epidemic_controlled"]
-        gaps.append(
-            Gap("epidemic_controlled", field.title, Condition.C1, EPIDEMIC_POLICY.url(), "需由教育局确认")
-        )
+        gaps.append(Gap("epidemic_controlled", field.title, Condition.C1, EPIDEMIC_POLICY.url(), "需由教育局确认"))
     for name, info in condition_items(type(declaration)):
         extra = meta(info)
         if not extra["requires"].holds(getattr(declaration, name), declaration, settings):
-            gaps.append(
-                Gap(name, info.title, extra["condition"], extra["policy"].url(), extra["requires"].wording)
-            )
+            gaps.append(Gap(name, info.title, extra["condition"], extra["policy"].url(), extra["requires"].wording))
     legal_gaps = any(g.condition in LEGAL_CONDITIONS for g in gaps)
     return Verdict(NOT_READY if legal_gaps else READY, tuple(gaps))

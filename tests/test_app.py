@@ -47,7 +47,9 @@ def test_secret_key_is_generated_once_beside_the_database(tmp_path, monkeypatch)
 
 @pytest.fixture
 def site_client(tmp_path, built_site):
-    return create_app({"DATABASE": str(tmp_path / "c.db"), "SECRET_KEY": "x", "SITE_DIR": str(built_site)}).test_client()
+    return create_app(
+        {"DATABASE": str(tmp_path / "c.db"), "SECRET_KEY": "x", "SITE_DIR": str(built_site)}
+    ).test_client()
 
 
 def test_the_policy_site_is_served_at_the_root(site_client):

@@ -70,7 +70,11 @@ EXPECTED: dict[str, list[Case]] = {
     "healthz": [Case("GET", {}, everyone(200))],
     # --- the school
     "school.login": [
-        Case("GET", {}, {"anonymous": 200, "school_a": Redirect("/school/"), "school_b": Redirect("/school/"), "bureau": 200}),
+        Case(
+            "GET",
+            {},
+            {"anonymous": 200, "school_a": Redirect("/school/"), "school_b": Redirect("/school/"), "bureau": 200},
+        ),
         Case("POST", {}, everyone(200)),  # an empty form comes back with its errors
     ],
     "school.logout": [Case("POST", {}, everyone(Redirect("/school/login")))],
@@ -172,9 +176,19 @@ MARKERS = {
 def ledger_report(reporter: str) -> LedgerReport:
     return LedgerReport(
         report_date=clock.today(),
-        staff_total=10, staff_in_county=8, staff_out_county_in_province=1, staff_out_of_province=1,
-        students_total=100, students_in_county=90, students_out_county_in_province=5, students_out_of_province=5,
-        returned_staff=0, returned_students=0, isolating=0, on_leave_out_of_county=0, reporter=reporter,
+        staff_total=10,
+        staff_in_county=8,
+        staff_out_county_in_province=1,
+        staff_out_of_province=1,
+        students_total=100,
+        students_in_county=90,
+        students_out_county_in_province=5,
+        students_out_of_province=5,
+        returned_staff=0,
+        returned_students=0,
+        isolating=0,
+        on_leave_out_of_county=0,
+        reporter=reporter,
     )
 
 

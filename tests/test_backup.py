@@ -28,9 +28,7 @@ def pledge_of(name: str, phone: str) -> Pledge:
 
 def declare(db, code: str) -> dict:
     declaration = Declaration.model_validate(valid_declaration_answers())
-    row, _ = storage.record_declaration(
-        db, code, declaration, verdict(declaration, CountySettings()), uuid.uuid4().hex
-    )
+    row, _ = storage.record_declaration(db, code, declaration, verdict(declaration, CountySettings()), uuid.uuid4().hex)
     return row
 
 
@@ -296,7 +294,9 @@ def history(db, make_school):
     """Two schools: old and new pledges, and declarations whose latest version is old for B2."""
     make_school("A1", name="甲小学")
     make_school("B2", name="乙中学")
-    old_pledges = [storage.record_pledge(db, "A1", pledge_of(f"旧教师{i}", f"1381234500{i}"), "x" * 64)[0] for i in range(3)]
+    old_pledges = [
+        storage.record_pledge(db, "A1", pledge_of(f"旧教师{i}", f"1381234500{i}"), "x" * 64)[0] for i in range(3)
+    ]
     old_pledges.append(storage.record_pledge(db, "B2", pledge_of("旧教师九", "13812345009"), "x" * 64)[0])
     new_pledge = storage.record_pledge(db, "A1", pledge_of("新教师", "13912340000"), "x" * 64)[0]
     for row in old_pledges:

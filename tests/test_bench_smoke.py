@@ -14,7 +14,10 @@ from checklist_app import REPO_ROOT
 def test_the_site_benchmark_runs_and_prints_the_ratio_to_stock_material():
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench" / "site_bench.py")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^ratio /: ours/stock = \d+\.\d\d \(ours \d+ B, stock \d+ B", result.stdout, re.M), result.stdout
@@ -25,7 +28,10 @@ def test_the_site_benchmark_runs_and_prints_the_ratio_to_stock_material():
 def run_bench(name: str) -> str:
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench" / name)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -47,9 +53,12 @@ def test_the_province_benchmark_times_the_dashboard_unsigned_list_snapshot_and_x
     assert re.search(
         r"^dashboard \(GET /bureau/, 500 schools\): \d+ ms median first view after a write \(slowest \d+ ms; "
         r"5 views, each after one write: 2 declarations, 3 pledges\); \d+ ms median repeat view",
-        out, re.M,
+        out,
+        re.M,
     ), out
     assert re.search(r"^generate: .*, of which storage.recompute_derived \d+\.\d s$", out, re.M), out
-    assert re.search(r"^未签名单 \(GET /school/staff/, school \w+, \d+ roster rows, 5 unsigned\): \d+\.\d ms", out, re.M), out
+    assert re.search(
+        r"^未签名单 \(GET /school/staff/, school \w+, \d+ roster rows, 5 unsigned\): \d+\.\d ms", out, re.M
+    ), out
     assert re.search(r"^snapshot: \d+ MB in \d+\.\d\d s = \d+ MB/s", out, re.M), out
     assert re.search(r"^xlsx: 10000 pledges .* in \d+\.\d s .*peak RSS \d+ MB", out, re.M), out

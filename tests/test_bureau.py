@@ -206,15 +206,28 @@ def independent_counts(db) -> dict[str, int]:
     version = schemas.PLEDGE_VERSION
     return {
         "schools": one(f"SELECT COUNT(*) FROM ({schools})", BUREAU_KIND),
-        "declared": one(f"SELECT COUNT(DISTINCT school_code) FROM declarations WHERE school_code IN ({schools})", BUREAU_KIND),
-        "ready": one(f"SELECT COUNT(*) FROM latest_declarations WHERE verdict = 'ready' AND school_code IN ({schools})", BUREAU_KIND),
-        "not_ready": one(f"SELECT COUNT(*) FROM latest_declarations WHERE verdict = 'not_ready' AND school_code IN ({schools})", BUREAU_KIND),
-        "undeclared": one("SELECT COUNT(*) FROM schools s WHERE kind != ? AND NOT EXISTS (SELECT 1 FROM declarations d WHERE d.school_code = s.code)", BUREAU_KIND),
+        "declared": one(
+            f"SELECT COUNT(DISTINCT school_code) FROM declarations WHERE school_code IN ({schools})", BUREAU_KIND
+        ),
+        "ready": one(
+            f"SELECT COUNT(*) FROM latest_declarations WHERE verdict = 'ready' AND school_code IN ({schools})",
+            BUREAU_KIND,
+        ),
+        "not_ready": one(
+            f"SELECT COUNT(*) FROM latest_declarations WHERE verdict = 'not_ready' AND school_code IN ({schools})",
+            BUREAU_KIND,
+        ),
+        "undeclared": one(
+            "SELECT COUNT(*) FROM schools s WHERE kind != ? AND NOT EXISTS (SELECT 1 FROM declarations d WHERE d.school_code = s.code)",
+            BUREAU_KIND,
+        ),
         "pledges": one("SELECT COUNT(*) FROM pledges WHERE pledge_version = ?", version),
         "roster_size": one("SELECT COUNT(*) FROM roster"),
         "roster_signed": one(
             "SELECT COUNT(*) FROM roster r JOIN pledges p ON p.school_code = r.school_code AND p.name = r.name"
-            " AND p.phone = r.phone AND p.pledge_version = ?", version),
+            " AND p.phone = r.phone AND p.pledge_version = ?",
+            version,
+        ),
         "shown": one("SELECT COUNT(*) FROM schools"),
     }
 
@@ -238,8 +251,14 @@ def test_dashboard_table_lists_every_unit_with_its_standing(admin, county):
     html = admin.get("/bureau/").get_data(as_text=True)
     assert sorted(table_codes(html)) == ["A1", "A2", "A3", "B1", "B2", "JYJ"]
     statuses = dict(re.findall(r'<tr data-school="([^"]+)" data-status="(\w+)"', html))
-    assert statuses == {"A1": "ready", "A2": "not_ready", "A3": "undeclared", "B1": "ready",
-                        "B2": "undeclared", "JYJ": "bureau"}
+    assert statuses == {
+        "A1": "ready",
+        "A2": "not_ready",
+        "A3": "undeclared",
+        "B1": "ready",
+        "B2": "undeclared",
+        "JYJ": "bureau",
+    }
 
 
 @pytest.mark.parametrize(
@@ -446,7 +465,9 @@ def issue(admin, **form):
 
 def shown_codes(html: str) -> dict[str, str]:
     """school code -> access code, from the printable cards."""
-    return dict(re.findall(r"<dd>(\w+)</dd></div>\s*<div><dt>访问码</dt><dd class=\"code-card__access\">(\w+)</dd>", html))
+    return dict(
+        re.findall(r"<dd>(\w+)</dd></div>\s*<div><dt>访问码</dt><dd class=\"code-card__access\">(\w+)</dd>", html)
+    )
 
 
 def test_issuing_a_code_for_one_school_shows_it_once_and_stores_only_its_hash(admin, db, make_school):

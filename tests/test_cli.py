@@ -42,7 +42,9 @@ def test_init_creates_the_database_and_is_safe_to_run_again(run):
 
 
 def test_import_csv_with_english_headers(run, tmp_path):
-    path = write_csv(tmp_path / "s.csv", [["code", "name", "kind", "township"], ["A1", "城关小学", "primary", "城关镇"]])
+    path = write_csv(
+        tmp_path / "s.csv", [["code", "name", "kind", "township"], ["A1", "城关小学", "primary", "城关镇"]]
+    )
     result = run("schools", "import", str(path))
     assert result.exit_code == 0, result.output
     assert schools_in(run.database) == {"A1": ("城关小学", "小学", "城关镇")}
@@ -58,21 +60,30 @@ def test_import_xlsx_with_chinese_headers(run, tmp_path):
 
 
 def test_import_reads_gb18030_csv_as_excel_saves_it(run, tmp_path):
-    path = write_csv(tmp_path / "s.csv", [["学校代码", "学校名称", "学校类型", "乡镇"], ["C3", "新华小学", "小学", "新华镇"]], "gb18030")
+    path = write_csv(
+        tmp_path / "s.csv",
+        [["学校代码", "学校名称", "学校类型", "乡镇"], ["C3", "新华小学", "小学", "新华镇"]],
+        "gb18030",
+    )
     assert run("schools", "import", str(path)).exit_code == 0
     assert schools_in(run.database)["C3"][0] == "新华小学"
 
 
 def test_malformed_import_names_the_rows_and_changes_nothing(run, tmp_path):
-    good = write_csv(tmp_path / "good.csv", [["code", "name", "kind", "township"], ["A1", "城关小学", "小学", "城关镇"]])
+    good = write_csv(
+        tmp_path / "good.csv", [["code", "name", "kind", "township"], ["A1", "城关小学", "小学", "城关镇"]]
+    )
     run("schools", "import", str(good))
-    bad = write_csv(tmp_path / "bad.csv", [
-        ["code", "name", "kind", "township"],
-        ["A1", "城关小学(改名)", "小学", "城关镇"],
-        ["A2", "新学校", "大学", "城关镇"],
-        ["A3", "另一所", "小学", "东风乡"],
-        ["A3", "重复的", "小学", "东风乡"],
-    ])
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["code", "name", "kind", "township"],
+            ["A1", "城关小学(改名)", "小学", "城关镇"],
+            ["A2", "新学校", "大学", "城关镇"],
+            ["A3", "另一所", "小学", "东风乡"],
+            ["A3", "重复的", "小学", "东风乡"],
+        ],
+    )
     result = run("schools", "import", str(bad))
     assert result.exit_code == 1
     assert "第 3 行" in result.output and "学校类型" in result.output
@@ -92,7 +103,9 @@ def test_reimport_updates_name_kind_township_and_keeps_codes_and_links(run, tmp_
     run("schools", "issue-codes")
     db = storage.open_db(run.database)
     before = storage.get_school(db, "A1")
-    second = write_csv(tmp_path / "2.csv", [["code", "name", "kind", "township"], ["A1", "城关实验小学", "九年一贯制学校", "东风乡"]])
+    second = write_csv(
+        tmp_path / "2.csv", [["code", "name", "kind", "township"], ["A1", "城关实验小学", "九年一贯制学校", "东风乡"]]
+    )
     run("schools", "import", str(second))
     after = storage.get_school(db, "A1")
     assert (after["name"], after["kind"], after["township"]) == ("城关实验小学", "九年一贯制学校", "东风乡")
@@ -101,7 +114,10 @@ def test_reimport_updates_name_kind_township_and_keeps_codes_and_links(run, tmp_
 
 
 def test_issue_codes_writes_csv_and_stores_only_hashes(run, tmp_path):
-    path = write_csv(tmp_path / "s.csv", [["code", "name", "kind", "township"], ["A1", "城关小学", "小学", "城关镇"], ["A2", "二小", "小学", "城关镇"]])
+    path = write_csv(
+        tmp_path / "s.csv",
+        [["code", "name", "kind", "township"], ["A1", "城关小学", "小学", "城关镇"], ["A2", "二小", "小学", "城关镇"]],
+    )
     run("schools", "import", str(path))
     out = tmp_path / "codes.csv"
     assert run("schools", "issue-codes", "--school", "A2", "--out", str(out)).exit_code == 0
@@ -116,7 +132,9 @@ def test_issue_codes_writes_csv_and_stores_only_hashes(run, tmp_path):
 
 def test_issue_codes_for_an_unknown_school_is_refused(run):
     run("init")
-    result = CliRunner(env={"CHECKLIST_DB": str(run.database)}).invoke(main, ["schools", "issue-codes", "--school", "NOPE"])
+    result = CliRunner(env={"CHECKLIST_DB": str(run.database)}).invoke(
+        main, ["schools", "issue-codes", "--school", "NOPE"]
+    )
     assert result.exit_code != 0 and "NOPE" in result.output
 
 
@@ -127,7 +145,9 @@ def test_admin_create_with_password_stdin(run):
 
 
 def test_admin_password_too_short_is_refused(run):
-    result = CliRunner(env={"CHECKLIST_DB": str(run.database)}).invoke(main, ["admin", "create", "jyj", "--password-stdin"], input="short\n")
+    result = CliRunner(env={"CHECKLIST_DB": str(run.database)}).invoke(
+        main, ["admin", "create", "jyj", "--password-stdin"], input="short\n"
+    )
     assert result.exit_code != 0
 
 
@@ -142,6 +162,7 @@ def test_demo_loads_a_marked_county_and_prints_logins_once(run):
     assert db["pledges"].count > 0 and db["roster"].count > 0
     password = result.output.split("密码 ")[1].split()[0]
     from werkzeug.security import check_password_hash
+
     assert check_password_hash(storage.get_admin(db, "admin")["password_hash"], password)
     assert run("demo", "--if-empty").exit_code == 0
     assert "已有数据" in run("demo", "--if-empty").output
@@ -160,7 +181,9 @@ def test_export_writes_a_snapshot_without_secrets(run, tmp_path):
 
 def test_links_are_absolute_even_without_a_base_url(tmp_path):
     database = tmp_path / "c.db"
-    result = CliRunner(env={"CHECKLIST_DB": str(database), "CHECKLIST_BASE_URL": "", "PORT": "8123"}).invoke(main, ["demo"])
+    result = CliRunner(env={"CHECKLIST_DB": str(database), "CHECKLIST_BASE_URL": "", "PORT": "8123"}).invoke(
+        main, ["demo"]
+    )
     assert result.exit_code == 0
     assert "http://127.0.0.1:8123/bureau/login" in result.output
     assert "承诺书链接 http://127.0.0.1:8123/pledge/" in result.output

@@ -49,7 +49,7 @@ class Server:
     """`checklist serve` in its own process, as `make run` starts it, on a free port."""
 
     def __init__(self, env: dict, log, attempts: int = 3):
-        for attempt in range(attempts):  # another process may take the free port first
+        for _attempt in range(attempts):  # another process may take the free port first
             self.port = free_port()
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "from checklist_app.cli import main; main()", "serve", "--port", str(self.port)],
@@ -125,8 +125,13 @@ class Signer(threading.Thread):
         csrf = TOKEN_RE.search(page.read().decode()).group(1)
         body = urlencode(
             {
-                "csrf_token": csrf, "name": person[0], "signature": person[0], "phone": person[1],
-                "role": "teacher", "whereabouts": "in_county", **{item: "y" for item in schemas.PLEDGE_ITEMS},
+                "csrf_token": csrf,
+                "name": person[0],
+                "signature": person[0],
+                "phone": person[1],
+                "role": "teacher",
+                "whereabouts": "in_county",
+                **{item: "y" for item in schemas.PLEDGE_ITEMS},
             }
         )
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
@@ -165,11 +170,20 @@ def start_server(tmp_path):
 
 def test_every_acknowledged_pledge_survives_sigkill_exactly_once(tmp_path, start_server):
     database = tmp_path / "checklist.db"
-    env = {**os.environ, "CHECKLIST_DB": str(database), "CHECKLIST_SECRET_KEY": "crash-test", "PYTHONPATH": str(REPO_ROOT)}
+    env = {
+        **os.environ,
+        "CHECKLIST_DB": str(database),
+        "CHECKLIST_SECRET_KEY": "crash-test",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
     env.pop("CHECKLIST_BASE_URL", None)
     subprocess.run(
         [sys.executable, "-c", "from checklist_app.cli import main; main()", "init"],
-        cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=60,
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     db = storage.open_db(database)
     storage.upsert_schools(db, [School(code="SCH01", name="城关第一小学", kind="小学", township="城关镇")])

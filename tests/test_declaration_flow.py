@@ -133,7 +133,9 @@ def test_a_section_page_names_its_policy_heading_and_marks_optional_fields(schoo
 
 
 def test_blank_optional_answers_are_no_answer_and_the_section_is_saved(school, db):
-    response = save_section(school, "teaching_prep", valid_declaration_answers(), leadership_meeting_on="", work_plan="")
+    response = save_section(
+        school, "teaching_prep", valid_declaration_answers(), leadership_meeting_on="", work_plan=""
+    )
     assert response.status_code == 302
     assert "leadership_meeting_on" not in storage.load_drafts(db, "SCH01")["teaching_prep"]
 
@@ -146,9 +148,19 @@ def test_an_unknown_section_is_404(school):
 
 RULES = [
     ("people", {"staff_in_county": 44}, "staff_total", "教职工在本县内、县外省内、省外的人数之和应等于教职工总数"),
-    ("people", {"students_out_of_province": 5}, "students_total", "学生在本县内、县外省内、省外的人数之和应等于学生总数"),
+    (
+        "people",
+        {"students_out_of_province": 5},
+        "students_total",
+        "学生在本县内、县外省内、省外的人数之和应等于学生总数",
+    ),
     ("people", {"isolating": 651}, "isolating", "居家隔离的师生人数不能超过教职工和学生总数之和"),
-    ("people", {"staff_code_registered": 51}, "staff_code_registered", '已实名注册"人人有码"的教职工人数不能超过教职工总数'),
+    (
+        "people",
+        {"staff_code_registered": 51},
+        "staff_code_registered",
+        '已实名注册"人人有码"的教职工人数不能超过教职工总数',
+    ),
     ("people", {"ledger_date": TOMORROW}, "ledger_date", "日期不能晚于今天"),
     ("people", {"returned_today": -1}, "returned_today", "当日返回本县的师生人数不能小于 0"),
     ("people", {"staff_total": 100_001}, "staff_total", "教职工总数不能大于 100000"),
@@ -165,7 +177,9 @@ RULES = [
 ]
 
 
-@pytest.mark.parametrize("section_id, changes, field, message", RULES, ids=[f"{r[0]}.{r[2]}:{list(r[1])[0]}" for r in RULES])
+@pytest.mark.parametrize(
+    "section_id, changes, field, message", RULES, ids=[f"{r[0]}.{r[2]}:{list(r[1])[0]}" for r in RULES]
+)
 def test_a_broken_rule_shows_its_message_on_its_field(school, db, section_id, changes, field, message):
     response = save_section(school, section_id, valid_declaration_answers(**changes))
     page = text(response)
@@ -269,7 +283,12 @@ def test_the_whole_flow_to_not_ready_lists_the_right_gaps(school, db):
     [row] = versions(db)
     gaps = {g["field"]: g["condition"] for g in json.loads(row["gaps"])}
     assert row["verdict"] == "not_ready"
-    assert gaps == {"epidemic_controlled": "C1", "thermometers": "C2", "staff_code_registered": "C3", "first_lesson_ready": "T"}
+    assert gaps == {
+        "epidemic_controlled": "C1",
+        "thermometers": "C2",
+        "staff_code_registered": "C3",
+        "first_lesson_ready": "T",
+    }
     result = text(school.get(response.headers["Location"]))
     assert "结论:不具备开学条件" in result
     legal, teaching = result.split("教学准备(不影响开学结论)")
@@ -411,8 +430,12 @@ def test_user_text_is_shown_escaped(school):
 def other_school_declared(make_school, db):
     """SCH02 with one submitted version and a draft."""
     make_school("SCH02", name="第二小学")
-    declaration = schemas.Declaration.model_validate(valid_declaration_answers(principal_name="赵校长", signature="赵校长"))
-    storage.record_declaration(db, "SCH02", declaration, schemas.verdict(declaration, CountySettings()), "other-school-key-0001")
+    declaration = schemas.Declaration.model_validate(
+        valid_declaration_answers(principal_name="赵校长", signature="赵校长")
+    )
+    storage.record_declaration(
+        db, "SCH02", declaration, schemas.verdict(declaration, CountySettings()), "other-school-key-0001"
+    )
     storage.save_draft(db, "SCH02", "campus", {"closed_management": "y"})
 
 

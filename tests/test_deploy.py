@@ -35,9 +35,24 @@ def self_signed_certificate(tmp_path: Path) -> tuple[Path, Path]:
     openssl = required_tool("openssl")
     cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=checklist.test",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=checklist.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -66,22 +81,24 @@ def nginx_main_conf(tmp_path: Path, site: Path, brotli: bool) -> Path:
     mime_types = Path("/etc/nginx/mime.types")
     conf = tmp_path / "nginx.conf"
     conf.write_text(
-        "\n".join([
-            f"pid {tmp_path / 'nginx.pid'};",
-            f"error_log {tmp_path / 'error.log'};",
-            f"load_module {BROTLI_MODULE};" if brotli else "",
-            "events {}",
-            "http {",
-            f"    include {mime_types};" if mime_types.exists() else "",
-            f"    access_log {tmp_path / 'access.log'};",
-            f"    client_body_temp_path {temp['body']};",
-            f"    proxy_temp_path {temp['proxy']};",
-            f"    fastcgi_temp_path {temp['fastcgi']};",
-            f"    uwsgi_temp_path {temp['uwsgi']};",
-            f"    scgi_temp_path {temp['scgi']};",
-            f"    include {site};",
-            "}",
-        ]),
+        "\n".join(
+            [
+                f"pid {tmp_path / 'nginx.pid'};",
+                f"error_log {tmp_path / 'error.log'};",
+                f"load_module {BROTLI_MODULE};" if brotli else "",
+                "events {}",
+                "http {",
+                f"    include {mime_types};" if mime_types.exists() else "",
+                f"    access_log {tmp_path / 'access.log'};",
+                f"    client_body_temp_path {temp['body']};",
+                f"    proxy_temp_path {temp['proxy']};",
+                f"    fastcgi_temp_path {temp['fastcgi']};",
+                f"    uwsgi_temp_path {temp['uwsgi']};",
+                f"    scgi_temp_path {temp['scgi']};",
+                f"    include {site};",
+                "}",
+            ]
+        ),
         encoding="utf-8",
     )
     return conf
@@ -98,12 +115,14 @@ def test_the_example_nginx_configuration_passes_nginx_t(tmp_path, brotli):
     conf = nginx_main_conf(tmp_path, site, brotli)
     result = subprocess.run(
         [nginx, "-t", "-c", str(conf), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
     warnings = [
-        line for line in result.stderr.splitlines()
+        line
+        for line in result.stderr.splitlines()
         if "[warn]" in line and 'the "user" directive' not in line and '"listen ... http2"' not in line
     ]  # nginx >= 1.25 prefers "http2 on;", which Debian 12's 1.22 does not know yet
     assert warnings == []
@@ -133,7 +152,7 @@ def checklist_command(tmp_path) -> str:
     """`checklist` as the service runs it, from this checkout."""
     wrapper = tmp_path / "checklist"
     wrapper.write_text(
-        f'#!/bin/sh\nPYTHONPATH={REPO_ROOT} exec {sys.executable} -c '
+        f"#!/bin/sh\nPYTHONPATH={REPO_ROOT} exec {sys.executable} -c "
         '"from checklist_app.cli import main; main()" "$@"\n'
     )
     wrapper.chmod(0o755)
@@ -144,7 +163,9 @@ def run_backup_script(tmp_path, checklist_command, *args) -> subprocess.Complete
     env = {**os.environ, "CHECKLIST_COMMAND": checklist_command, "CHECKLIST_DB": str(tmp_path / "live" / "c.db")}
     return subprocess.run(
         [required_tool("sh"), str(REPO_ROOT / "deploy" / "backup-rotate.sh"), *args],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
 

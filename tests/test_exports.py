@@ -66,9 +66,7 @@ def test_the_sqlite_download_is_a_dated_uncached_attachment_and_is_audited(admin
     response = admin.get("/bureau/export/checklist.sqlite")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    assert re.fullmatch(
-        r'attachment; filename=checklist-\d{8}-\d{4}\.sqlite', response.headers["Content-Disposition"]
-    )
+    assert re.fullmatch(r"attachment; filename=checklist-\d{8}-\d{4}\.sqlite", response.headers["Content-Disposition"])
     assert response.data.startswith(b"SQLite format 3\x00")
     [entry] = db.query("SELECT * FROM audit_log WHERE action = 'export.download'")
     assert entry["actor"] == f"admin:{ADMIN}" and entry["target"].endswith(".sqlite")
@@ -86,7 +84,10 @@ def test_every_download_is_dated_uncached_and_audited(admin, db, county, url, su
 def test_the_download_name_carries_date_and_minute():
     import datetime as dt
 
-    assert exports.download_name("checklist", "sqlite", dt.datetime(2026, 11, 29, 14, 5)) == "checklist-20261129-1405.sqlite"
+    assert (
+        exports.download_name("checklist", "sqlite", dt.datetime(2026, 11, 29, 14, 5))
+        == "checklist-20261129-1405.sqlite"
+    )
 
 
 def test_a_download_leaves_no_temporary_file_behind(admin, county, tmp_path, monkeypatch):
@@ -168,7 +169,9 @@ def test_the_csv_zip_has_one_csv_per_table_and_view_of_the_snapshot(admin, count
     snapshot = sqlite3.connect(saved(admin.get(DOWNLOADS[0]), tmp_path, "snap.sqlite"))
     relations = {
         r[0]
-        for r in snapshot.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'")
+        for r in snapshot.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+        )
     }
     snapshot.close()
     assert set(members) == {f"{name}.csv" for name in relations}
@@ -311,7 +314,9 @@ def test_awkward_text_and_numbers_come_back_from_the_xlsx_as_xlsxwriter_itself_w
     conn.close()
 
     reference = tmp_path / "reference.xlsx"
-    book = xlsxwriter.Workbook(str(reference), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        str(reference), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     sheet = book.add_worksheet()
     sheet.write_row(0, 0, ["id", "detail", "value"])
     for index, row in enumerate(rows, start=1):

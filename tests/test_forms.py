@@ -52,10 +52,20 @@ def test_wtforms_type_errors_are_in_chinese_on_their_field(app):
 
 
 def test_cross_field_errors_land_on_the_field_the_rule_names(app):
-    data = {"ledger_date": "2020-02-26", "staff_total": "10", "staff_in_county": "5",
-            "staff_out_county_in_province": "1", "staff_out_of_province": "1", "students_total": "0",
-            "students_in_county": "0", "students_out_county_in_province": "0", "students_out_of_province": "0",
-            "returned_today": "0", "isolating": "0", "staff_code_registered": "0"}
+    data = {
+        "ledger_date": "2020-02-26",
+        "staff_total": "10",
+        "staff_in_county": "5",
+        "staff_out_county_in_province": "1",
+        "staff_out_of_province": "1",
+        "students_total": "0",
+        "students_in_county": "0",
+        "students_out_county_in_province": "0",
+        "students_out_of_province": "0",
+        "returned_today": "0",
+        "isolating": "0",
+        "staff_code_registered": "0",
+    }
     form, result = make_form(app, People, data)
     assert result is None
     assert form.staff_total.errors == ["教职工在本县内、县外省内、省外的人数之和应等于教职工总数"]

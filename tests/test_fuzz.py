@@ -52,12 +52,58 @@ MARKUP = (
     "' autofocus onfocus='alert(1)",
 )
 EDGES = (
-    "", " ", "\x00", "a\x00b", "\x1b[31m", "\u202e", "𠮷野家", "🙂" * 30, "'; DROP TABLE pledges;--", "=1+1",
-    "0", "-0", "-1", "1", "365", "366", "2147483647", "2147483648", "9223372036854775807",
-    "9223372036854775808", "-9223372036854775809", "1" * 400, "1e309", "-1e309", "1e-400", "NaN", "sNaN",
-    "Infinity", "-inf", "0x10", "1_000", "١٢٣", " 12 ", "12.5", "0.0000001",
-    "9999-12-31", "0001-01-01", "2020-02-30", "99999-01-01", "24:00", "23:59:60", "-1:00",
-    "y", "n", "on", "off", "true", "teacher", "in_county", "all", "one", "missing",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\x1b[31m",
+    "\u202e",
+    "𠮷野家",
+    "🙂" * 30,
+    "'; DROP TABLE pledges;--",
+    "=1+1",
+    "0",
+    "-0",
+    "-1",
+    "1",
+    "365",
+    "366",
+    "2147483647",
+    "2147483648",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "1" * 400,
+    "1e309",
+    "-1e309",
+    "1e-400",
+    "NaN",
+    "sNaN",
+    "Infinity",
+    "-inf",
+    "0x10",
+    "1_000",
+    "١٢٣",
+    " 12 ",
+    "12.5",
+    "0.0000001",
+    "9999-12-31",
+    "0001-01-01",
+    "2020-02-30",
+    "99999-01-01",
+    "24:00",
+    "23:59:60",
+    "-1:00",
+    "y",
+    "n",
+    "on",
+    "off",
+    "true",
+    "teacher",
+    "in_county",
+    "all",
+    "one",
+    "missing",
     "x" * 100_000,
 )
 NAMES = ("csrf_token", "submit_key", "confirm", "scope", "next", "id", "school_code", "__proto__", "")
@@ -91,7 +137,14 @@ def as_form(answers: dict) -> dict[str, str]:
 # --- what is stored ------------------------------------------------------------------------------
 
 DATA_TABLES = (
-    "schools", "declarations", "declaration_drafts", "pledges", "roster", "ledger_reports", "settings", "admins",
+    "schools",
+    "declarations",
+    "declaration_drafts",
+    "pledges",
+    "roster",
+    "ledger_reports",
+    "settings",
+    "admins",
 )
 
 
@@ -147,10 +200,20 @@ def section_answers(model) -> dict[str, str]:
 def ledger_answers() -> dict:
     return {
         "report_date": clock.today().isoformat(),
-        "staff_total": 10, "staff_in_county": 8, "staff_out_county_in_province": 1, "staff_out_of_province": 1,
-        "students_total": 100, "students_in_county": 90, "students_out_county_in_province": 5,
-        "students_out_of_province": 5, "returned_staff": 1, "returned_students": 0, "isolating": 1,
-        "on_leave_out_of_county": 0, "measures": "居家隔离14天", "reporter": "吴老师",
+        "staff_total": 10,
+        "staff_in_county": 8,
+        "staff_out_county_in_province": 1,
+        "staff_out_of_province": 1,
+        "students_total": 100,
+        "students_in_county": 90,
+        "students_out_county_in_province": 5,
+        "students_out_of_province": 5,
+        "returned_staff": 1,
+        "returned_students": 0,
+        "isolating": 1,
+        "on_leave_out_of_county": 0,
+        "measures": "居家隔离14天",
+        "reporter": "吴老师",
     }
 
 
@@ -278,7 +341,9 @@ def send(world, target: Target, body: list[tuple[str, str]], upload=None, multip
     if upload is not None:
         content, filename = upload
         data.add("roster", FileStorage(io.BytesIO(content), filename=filename, content_type="application/octet-stream"))
-    response = client.post(target_url(target, world), data=data, content_type="multipart/form-data" if upload or multipart else None)
+    response = client.post(
+        target_url(target, world), data=data, content_type="multipart/form-data" if upload or multipart else None
+    )
     with client.session_transaction() as session:  # the messages a redirect left for the next page
         flashed = " ".join(message for _category, message in session.get("_flashes", []))
     return client, response, flashed
@@ -290,7 +355,9 @@ RAW_MARKUP = re.compile(rb"<script|<img src=x|[\"'] autofocus onfocus=", re.I)
 def assert_no_raw_markup(response, where: str) -> None:
     if response.mimetype == "text/html":
         found = RAW_MARKUP.search(response.get_data())
-        assert found is None, f"raw markup in {where}: {response.get_data()[max(0, found.start() - 80):found.end() + 80]!r}"
+        assert found is None, (
+            f"raw markup in {where}: {response.get_data()[max(0, found.start() - 80) : found.end() + 80]!r}"
+        )
 
 
 # --- every POST route is fuzzed -------------------------------------------------------------------
@@ -357,7 +424,19 @@ def test_invalid_section_input_never_reaches_the_declarations(world, data):
 
 # --- query strings ---------------------------------------------------------------------------------
 
-QUERY_NAMES = ("date", "page", "sort", "order", "verdict", "township", "kind", "version", "next", "measure", "corrected")
+QUERY_NAMES = (
+    "date",
+    "page",
+    "sort",
+    "order",
+    "verdict",
+    "township",
+    "kind",
+    "version",
+    "next",
+    "measure",
+    "corrected",
+)
 
 
 @pytest.fixture
@@ -378,8 +457,23 @@ def shown_pages(app) -> list[tuple]:
 
 
 QUERY_EDGES = (
-    "0001-01-01", "0001-01-31", "9999-12-31", "9999-12-30", "2020-02-30", "2020-W01-1", "２０２０-０１-０１",
-    "0", "-1", "99999999999999999999", "1e999", "NaN", "", "\x00", "x" * 5000, "//evil.example/", *MARKUP,
+    "0001-01-01",
+    "0001-01-31",
+    "9999-12-31",
+    "9999-12-30",
+    "2020-02-30",
+    "2020-W01-1",
+    "２０２０-０１-０１",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "1e999",
+    "NaN",
+    "",
+    "\x00",
+    "x" * 5000,
+    "//evil.example/",
+    *MARKUP,
 )
 
 
@@ -404,7 +498,9 @@ def test_every_query_parameter_at_its_edges_never_fails(app, matrix_world, value
 def test_fuzzed_query_strings_never_fail(app, matrix_world, data):
     """Every page takes whatever query string a hand-edited link carries: no 5xx, no raw markup."""
     rule, case, role = data.draw(st.sampled_from(shown_pages(app)), label="page")
-    query = data.draw(st.lists(st.tuples(st.sampled_from(QUERY_NAMES), values()), min_size=1, max_size=4), label="query")
+    query = data.draw(
+        st.lists(st.tuples(st.sampled_from(QUERY_NAMES), values()), min_size=1, max_size=4), label="query"
+    )
     client = client_as(app, role, matrix_world["identities"])
     url = authority.build_url(rule, case.args, matrix_world)
     response = client.get(url, query_string=MultiDict(query))
@@ -455,7 +551,9 @@ def test_markup_in_any_field_comes_back_escaped(app, world, endpoint, index, mod
             assert_no_raw_markup(page, f"{target.url} with {name}")
         text = b"".join(p.get_data() for p in pages).decode()
         if echoed:
-            assert any(e in text for e in PAYLOADS[payload]), f"{name}: the typed {payload!r} is not shown back, escaped"
+            assert any(e in text for e in PAYLOADS[payload]), (
+                f"{name}: the typed {payload!r} is not shown back, escaped"
+            )
 
 
 def test_markup_in_a_school_login_and_a_bureau_login_comes_back_escaped(world):
@@ -509,7 +607,10 @@ def damaged_xlsx() -> bytes:
     "content, filename",
     [
         (damaged_xlsx(), "名单.xlsx"),
-        (("姓名,手机号码,身份\n" + "张" * 200_000 + ",13912345678,教师\n").encode(), "名单.csv"),  # over csv's cell limit
+        (
+            ("姓名,手机号码,身份\n" + "张" * 200_000 + ",13912345678,教师\n").encode(),
+            "名单.csv",
+        ),  # over csv's cell limit
         (b"PK\x03\x04" + bytes(200), "名单.xlsx"),
         (b"\xff\xfe\x00\x00" * 50, "名单.csv"),
     ],

@@ -51,7 +51,10 @@ def header_problems(response, path: str) -> list[str]:
         if "object-src" not in found and "'none'" not in found.get("default-src", []):
             problems.append("CSP allows plugins (no object-src)")
     framing = directives(policy or "").get("frame-ancestors")
-    if framing not in (["'none'"], ["'self'"]) and headers.get("X-Frame-Options", "").upper() not in ("DENY", "SAMEORIGIN"):
+    if framing not in (["'none'"], ["'self'"]) and headers.get("X-Frame-Options", "").upper() not in (
+        "DENY",
+        "SAMEORIGIN",
+    ):
         problems.append("may be framed by another site: no frame-ancestors nor X-Frame-Options")
     if headers.get("X-Content-Type-Options", "").lower() != "nosniff":
         problems.append("no X-Content-Type-Options: nosniff")
@@ -71,13 +74,16 @@ def test_every_app_response_has_strict_headers(app, world, role):  # noqa: F811
             if not is_app_path(url.split("?")[0]):
                 continue
             checked += 1
-            wrong += [f"{case.method} {url} ({response.status_code}) as {role}: {p}" for p in header_problems(response, url)]
+            wrong += [
+                f"{case.method} {url} ({response.status_code}) as {role}: {p}" for p in header_problems(response, url)
+            ]
     assert checked >= 50
     assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize(
-    "url, status", [("/school/no-such-page", 404), ("/bureau/export/nothing", 404), ("/pledge/", 404), ("/healthz", 200)]
+    "url, status",
+    [("/school/no-such-page", 404), ("/bureau/export/nothing", 404), ("/pledge/", 404), ("/healthz", 200)],
 )
 def test_error_pages_and_the_health_check_have_strict_headers_too(client, url, status):
     response = client.get(url)
@@ -146,7 +152,11 @@ def log_in_both(app, db, make_school):
     answers = []
     client = app.test_client()
     token = csrf_token(client, "/school/login")
-    answers.append(client.post("/school/login", data={"csrf_token": token, "school_code": school["code"], "access_code": access_code}))
+    answers.append(
+        client.post(
+            "/school/login", data={"csrf_token": token, "school_code": school["code"], "access_code": access_code}
+        )
+    )
     client = app.test_client()
     token = csrf_token(client, "/bureau/login")
     answers.append(client.post("/bureau/login", data={"csrf_token": token, "username": ADMIN, "password": PASSWORD}))
@@ -170,6 +180,7 @@ def test_session_cookies_are_secure_when_the_base_url_is_https(monkeypatch, tmp_
     https_app = create_app({"DATABASE": str(tmp_path / "https.db"), "SECRET_KEY": "k", "TESTING": True})
     db = storage.open_db(https_app.config["DATABASE"])
     try:
+
         def make_school():
             storage.upsert_schools(db, [School(code="SCH02", name="城关第二小学", kind="小学", township="城关镇")])
             issued = storage.issue_access_codes(db, ["SCH02"], actor="test")[0]
@@ -188,7 +199,9 @@ def test_a_login_gives_a_new_session_cookie_not_the_one_held_before(app, db, mak
     client = app.test_client()
     token = csrf_token(client, "/school/login")
     before = client.get_cookie("checklist_session").value
-    response = client.post("/school/login", data={"csrf_token": token, "school_code": school["code"], "access_code": access_code})
+    response = client.post(
+        "/school/login", data={"csrf_token": token, "school_code": school["code"], "access_code": access_code}
+    )
     assert response.status_code == 302
     after = client.get_cookie("checklist_session").value
     assert after != before

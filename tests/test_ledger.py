@@ -14,10 +14,20 @@ from schemas.ledger import LedgerReport, is_late
 def report(**changes) -> dict:
     data = {
         "report_date": clock.today().isoformat(),
-        "staff_total": 40, "staff_in_county": 36, "staff_out_county_in_province": 3, "staff_out_of_province": 1,
-        "students_total": 500, "students_in_county": 490, "students_out_county_in_province": 8,
-        "students_out_of_province": 2, "returned_staff": 1, "returned_students": 2, "isolating": 3,
-        "on_leave_out_of_county": 2, "measures": "居家隔离14天,包保教师每日联系", "reporter": "赵主任",
+        "staff_total": 40,
+        "staff_in_county": 36,
+        "staff_out_county_in_province": 3,
+        "staff_out_of_province": 1,
+        "students_total": 500,
+        "students_in_county": 490,
+        "students_out_county_in_province": 8,
+        "students_out_of_province": 2,
+        "returned_staff": 1,
+        "returned_students": 2,
+        "isolating": 3,
+        "on_leave_out_of_county": 2,
+        "measures": "居家隔离14天,包保教师每日联系",
+        "reporter": "赵主任",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -72,7 +82,9 @@ def test_counts_are_whole_numbers_not_below_zero(field):
     assert field in errors(report(**{field: -1}))
 
 
-@pytest.mark.parametrize("name, ok", [("赵", False), ("赵主任", True), ("赵" * 20, True), ("赵" * 21, False), ("", False)])
+@pytest.mark.parametrize(
+    "name, ok", [("赵", False), ("赵主任", True), ("赵" * 20, True), ("赵" * 21, False), ("", False)]
+)
 def test_reporter_is_required_2_to_20_characters(name, ok):
     assert ("reporter" not in errors(report(reporter=name))) is ok
 
@@ -80,10 +92,12 @@ def test_reporter_is_required_2_to_20_characters(name, ok):
 def test_one_row_per_school_per_day_under_concurrent_submits(app, make_school):
     make_school("A1")
     model = LedgerReport.model_validate(report())
+
     def submit():
         conn = storage.open_db(app.config["DATABASE"])
         storage.record_ledger_report(conn, "A1", model, dt.time(14))
         conn.close()
+
     threads = [threading.Thread(target=submit) for _ in range(8)]
     for t in threads:
         t.start()
@@ -95,7 +109,9 @@ def test_one_row_per_school_per_day_under_concurrent_submits(app, make_school):
 def test_a_same_day_correction_replaces_the_row_and_is_audited(db, make_school):
     make_school("A1")
     first, _ = storage.record_ledger_report(db, "A1", LedgerReport.model_validate(report()), dt.time(14))
-    second, changes = storage.record_ledger_report(db, "A1", LedgerReport.model_validate(report(isolating=5)), dt.time(14))
+    second, changes = storage.record_ledger_report(
+        db, "A1", LedgerReport.model_validate(report(isolating=5)), dt.time(14)
+    )
     assert db["ledger_reports"].count == 1
     assert second["id"] == first["id"] and second["isolating"] == 5
     assert changes == {"isolating": (3, 5)}

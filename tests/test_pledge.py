@@ -75,7 +75,9 @@ def test_the_form_shows_the_school_the_pledge_text_every_field_and_the_sign_butt
     for name in schemas.Pledge.model_fields:
         assert f'name="{name}"' in page
     for name in PLEDGE_ITEMS:
-        assert re.search(rf'<input[^>]*name="{name}"[^>]*type="checkbox"|<input[^>]*type="checkbox"[^>]*name="{name}"', page)
+        assert re.search(
+            rf'<input[^>]*name="{name}"[^>]*type="checkbox"|<input[^>]*type="checkbox"[^>]*name="{name}"', page
+        )
     assert re.search(r'<button type="submit">确认签署</button>', page)
 
 
@@ -89,8 +91,14 @@ def test_the_form_kept_for_a_school_is_the_form_rendered_afresh_with_a_token_of_
     assert tokens[0] != tokens[1]
     with app.test_request_context(url):
         fresh = render_template(
-            "pledge/form.html", school=school, form=form_class(schemas.Pledge)(), item_names=PLEDGE_ITEMS,
-            text=schemas.pledge_text(), text_sha256=schemas.pledge_text_sha256(), errors=[], errors_present=False,
+            "pledge/form.html",
+            school=school,
+            form=form_class(schemas.Pledge)(),
+            item_names=PLEDGE_ITEMS,
+            text=schemas.pledge_text(),
+            text_sha256=schemas.pledge_text_sha256(),
+            errors=[],
+            errors_present=False,
         )
     assert {CSRF_VALUE.sub(r"\1T", page) for page in kept} == {CSRF_VALUE.sub(r"\1T", fresh)}
     assert "\x00" not in kept[0]
@@ -231,10 +239,15 @@ def test_a_form_showing_another_text_is_not_signed(client, db, school):
 
 
 def test_the_stored_pledge_holds_the_answers_the_time_and_a_reference(client, db, school):
-    sign(client, school["pledge_token"], name="赵老师", signature="赵老师", role="leader", whereabouts="out_of_province")
+    sign(
+        client, school["pledge_token"], name="赵老师", signature="赵老师", role="leader", whereabouts="out_of_province"
+    )
     row = next(db.query("SELECT * FROM pledges"))
     assert (row["school_code"], row["name"], row["role"], row["whereabouts"]) == (
-        school["code"], "赵老师", "leader", "out_of_province",
+        school["code"],
+        "赵老师",
+        "leader",
+        "out_of_province",
     )
     assert all(row[item] == 1 for item in PLEDGE_ITEMS)
     assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}", row["reference"])
@@ -320,7 +333,7 @@ def test_twenty_concurrent_identical_submissions_leave_one_row(app, db, school):
     reference = next(db.query("SELECT reference FROM pledges"))["reference"]
     assert [r.status_code for r in responses] == [303] * 20
     assert {RECEIPT_PATH.search(r.headers["Location"]).group("reference") for r in responses} == {reference}
-    pages = [c.get(r.headers["Location"]) for c, r in zip(clients, responses)]
+    pages = [c.get(r.headers["Location"]) for c, r in zip(clients, responses, strict=True)]
     assert all(p.status_code == 200 and reference in p.get_data(as_text=True) for p in pages)
     assert sum("您已签署过本版本承诺书" in p.get_data(as_text=True) for p in pages) == 19
 

@@ -29,10 +29,13 @@ def test_valid_people_section_has_no_errors():
     assert errors_of(People, people()) == {}
 
 
-@pytest.mark.parametrize("total, parts, changes", [
-    ("staff_total", schemas.readiness.STAFF_PLACES, {"staff_out_of_province": 3}),
-    ("students_total", schemas.readiness.STUDENT_PLACES, {"students_in_county": 589}),
-])
+@pytest.mark.parametrize(
+    "total, parts, changes",
+    [
+        ("staff_total", schemas.readiness.STAFF_PLACES, {"staff_out_of_province": 3}),
+        ("students_total", schemas.readiness.STUDENT_PLACES, {"students_in_county": 589}),
+    ],
+)
 def test_places_must_sum_to_total(total, parts, changes):
     data = people(**changes)
     assert sum(data[p] for p in parts) != data[total]
@@ -78,7 +81,10 @@ def test_ledger_date_is_required_and_not_in_the_future():
 def test_leadership_meeting_date_is_optional_but_not_in_the_future():
     assert errors_of(TeachingPrep, {}) == {}
     tomorrow = clock.today() + dt.timedelta(days=1)
-    assert errors_of(TeachingPrep, {"leadership_meeting_on": tomorrow.isoformat()})["leadership_meeting_on"] == "日期不能晚于今天"
+    assert (
+        errors_of(TeachingPrep, {"leadership_meeting_on": tomorrow.isoformat()})["leadership_meeting_on"]
+        == "日期不能晚于今天"
+    )
     assert errors_of(TeachingPrep, {"leadership_meeting_on": clock.today().isoformat()}) == {}
 
 
@@ -95,7 +101,13 @@ def test_disinfectant_has_at_most_one_decimal_place():
 
 
 def responsibility(**changes):
-    return {"principal_name": "王校长", "principal_phone": "13812345678", "signature": "王校长", "truthful": True, **changes}
+    return {
+        "principal_name": "王校长",
+        "principal_phone": "13812345678",
+        "signature": "王校长",
+        "truthful": True,
+        **changes,
+    }
 
 
 @pytest.mark.parametrize("phone", ["13812345678", "19912345678", "15000000000"])
@@ -103,14 +115,19 @@ def test_mainland_mobile_numbers_are_accepted(phone):
     assert errors_of(Responsibility, responsibility(principal_phone=phone)) == {}
 
 
-@pytest.mark.parametrize("phone", ["12812345678", "1381234567", "138123456789", "10812345678", "1381234567a", "02412345678"])
+@pytest.mark.parametrize(
+    "phone", ["12812345678", "1381234567", "138123456789", "10812345678", "1381234567a", "02412345678"]
+)
 def test_other_phone_numbers_are_refused(phone):
     assert "手机号码" in errors_of(Responsibility, responsibility(principal_phone=phone))["principal_phone"]
 
 
 def test_signature_must_equal_principal_name():
     assert errors_of(Responsibility, responsibility(signature="王校长")) == {}
-    assert errors_of(Responsibility, responsibility(signature="李校长"))["signature"] == "签名须与校(园)长(第一责任人)姓名一致"
+    assert (
+        errors_of(Responsibility, responsibility(signature="李校长"))["signature"]
+        == "签名须与校(园)长(第一责任人)姓名一致"
+    )
 
 
 @pytest.mark.parametrize("name, ok", [("王", False), ("王五", True), ("欧" * 20, True), ("欧" * 21, False)])
@@ -129,7 +146,9 @@ def test_section_may_be_saved_without_truthful_but_declaration_needs_it():
 def test_not_home_14_days_at_most_all_staff_and_students_across_sections():
     total = 650
     assert "not_home_14_days" not in errors_of(Declaration, valid_declaration_answers(not_home_14_days=total))
-    assert "不能超过" in errors_of(Declaration, valid_declaration_answers(not_home_14_days=total + 1))["not_home_14_days"]
+    assert (
+        "不能超过" in errors_of(Declaration, valid_declaration_answers(not_home_14_days=total + 1))["not_home_14_days"]
+    )
 
 
 def test_an_unticked_checkbox_is_an_answer_not_a_missing_one():

@@ -70,8 +70,10 @@ def unsigned_message(text: str) -> str:
 
 
 def roster_rows(db, code: str) -> list[tuple[str, str, str]]:
-    return [(r["name"], r["phone"], r["role"]) for r in db.query(
-        "SELECT name, phone, role FROM roster WHERE school_code = ? ORDER BY id", [code])]
+    return [
+        (r["name"], r["phone"], r["role"])
+        for r in db.query("SELECT name, phone, role FROM roster WHERE school_code = ? ORDER BY id", [code])
+    ]
 
 
 @pytest.fixture
@@ -230,7 +232,7 @@ def test_a_pledge_from_someone_not_on_the_roster_is_kept_and_flagged(app, client
     sign(app, school["pledge_token"], "新同事", "13700000009")
     assert db.execute("SELECT COUNT(*) FROM pledges WHERE name = '新同事'").fetchone()[0] == 1
     text = page(client)
-    flagged = text[text.index('id="not-on-roster-title"'):]
+    flagged = text[text.index('id="not-on-roster-title"') :]
     assert "新同事" in flagged and "不在名单中" in flagged
     assert "新同事" not in unsigned_message(text)
 

@@ -125,7 +125,17 @@ def test_login_only_follows_next_to_a_path_of_this_app(client, make_school):
     assert outside.headers["Location"] == "/school/"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "/%09/evil.example", "/%0a/evil.example", "/\\evil.example", "https://evil.example/", "/%5Cevil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/%5Cevil.example",
+    ],
+)
 def test_login_never_follows_next_to_what_a_browser_reads_as_another_host(client, make_school, target):
     _school, access_code = make_school()
     response = attempt(client, "SCH01", access_code, url=f"{LOGIN}?next={target}")

@@ -202,8 +202,15 @@ def test_the_memory_for_compressed_files_stays_within_its_budget():
 
 @pytest.mark.parametrize(
     "accept,chosen",
-    [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0.5, gzip", "gzip"), ("br;q=0, gzip", "gzip"),
-     ("identity", None), ("", None), ("*", "br")],
+    [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0.5, gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("identity", None),
+        ("", None),
+        ("*", "br"),
+    ],
 )
 def test_the_encoding_chosen_follows_accept_encoding(accept, chosen):
     from werkzeug.datastructures import Accept

@@ -28,22 +28,63 @@ CONTRACT_HEADINGS = {
     "prevention/awareness.md": ["各级党委政府高度重视", "关乎生命安全和身体健康", "全体干部教师的职责和义务"],
     "prevention/management.md": ["校园管理", "师生管理", "师生指导"],
     "prevention/enforcement.md": ["严格执行技术方案", "落实责任", "广泛宣传"],
-    "online/index.md": ["必须实行网上教学", "必须科学安排", "必须加强网上教学管理", "人员管理", "教学内容管理", "端正态度"],
-    "reopening/index.md": ["三个不开学", "落实“防输入”工作", "落实防控保障工作", "落实好开学的教学工作", "开学前学校必须完成的事项"],
+    "online/index.md": [
+        "必须实行网上教学",
+        "必须科学安排",
+        "必须加强网上教学管理",
+        "人员管理",
+        "教学内容管理",
+        "端正态度",
+    ],
+    "reopening/index.md": [
+        "三个不开学",
+        "落实“防输入”工作",
+        "落实防控保障工作",
+        "落实好开学的教学工作",
+        "开学前学校必须完成的事项",
+    ],
 }
-SECTION_PAGES = ["index.md", "prevention/index.md", "prevention/awareness.md", "prevention/management.md",
-                 "prevention/enforcement.md", "online/index.md", "reopening/index.md", "directives/index.md",
-                 "notices/index.md"]
+SECTION_PAGES = [
+    "index.md",
+    "prevention/index.md",
+    "prevention/awareness.md",
+    "prevention/management.md",
+    "prevention/enforcement.md",
+    "online/index.md",
+    "reopening/index.md",
+    "directives/index.md",
+    "notices/index.md",
+]
 GRADE_BAND_PAGES = {
     "online/early-years.md": "幼儿和小学低年级",
     "online/middle-grades.md": "小学中高年级和初中一、二年级",
     "online/senior.md": "初三年级和高中段",
 }
-SPEECH_TERMS = ["封闭管理", "跟踪台账", "一口清", "第一责任人", "三个到位", "三个必须", "三个不开学",
-                "三个落实", "人人有码", "包保排查", "卡点值守"]
-ASSET_ATTRS = {"script": ("src",), "link": ("href",), "img": ("src", "srcset"), "iframe": ("src",),
-               "source": ("src", "srcset"), "video": ("src", "poster"), "audio": ("src",),
-               "embed": ("src",), "object": ("data",), "track": ("src",)}
+SPEECH_TERMS = [
+    "封闭管理",
+    "跟踪台账",
+    "一口清",
+    "第一责任人",
+    "三个到位",
+    "三个必须",
+    "三个不开学",
+    "三个落实",
+    "人人有码",
+    "包保排查",
+    "卡点值守",
+]
+ASSET_ATTRS = {
+    "script": ("src",),
+    "link": ("href",),
+    "img": ("src", "srcset"),
+    "iframe": ("src",),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "track": ("src",),
+}
 OTHER_HOST = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 
 
@@ -100,6 +141,7 @@ def parse(html: str) -> _Collector:
 
 def slug(text: str) -> str:
     from pymdownx.slugs import slugify
+
     return slugify(case="lower")(text, "-")
 
 
@@ -243,7 +285,8 @@ def test_directive_index_lists_every_directive_page(site):
 
 def test_leave_rule_is_effective_from_26_february():
     leave = directives.parse_directive(
-        "directives/leave-rule.md", (CONTENT / "directives" / "leave-rule.md").read_text(encoding="utf-8"))
+        "directives/leave-rule.md", (CONTENT / "directives" / "leave-rule.md").read_text(encoding="utf-8")
+    )
     assert leave.effective_from == dt.date(2020, 2, 26)
 
 
@@ -280,13 +323,25 @@ def meta_with(**changes) -> str:
     meta, body = directives.split_front_matter(VALID)
     meta.update(changes)
     import yaml
+
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body
 
 
 def make(title="甲", **dates) -> Directive:
-    fields = dict(path=f"directives/{title}.md", title=title, issuer="县教育局", doc_number=None,
-                  written_on=None, published_on=None, effective_from=None, category="疫情防控",
-                  status="有效", disclosure=None, summary="概述", duties=("[a](b.md)",))
+    fields = dict(
+        path=f"directives/{title}.md",
+        title=title,
+        issuer="县教育局",
+        doc_number=None,
+        written_on=None,
+        published_on=None,
+        effective_from=None,
+        category="疫情防控",
+        status="有效",
+        disclosure=None,
+        summary="概述",
+        duties=("[a](b.md)",),
+    )
     fields.update(dates)
     return Directive(**fields)
 
@@ -309,8 +364,9 @@ def test_parse_valid_directive_keeps_missing_values_empty():
 
 
 def test_dates_are_read_from_yaml_dates_and_iso_strings():
-    d = directives.parse_directive("directives/x.md", meta_with(effective_from=dt.date(2020, 2, 26),
-                                                                written_on="2020-02-20"))
+    d = directives.parse_directive(
+        "directives/x.md", meta_with(effective_from=dt.date(2020, 2, 26), written_on="2020-02-20")
+    )
     assert d.effective_from == dt.date(2020, 2, 26)
     assert d.written_on == dt.date(2020, 2, 20)
     assert d.display("effective_from") == "2020-02-26"
@@ -406,8 +462,10 @@ def test_app_url_is_substituted_with_the_base_url():
     from checklist_app.site import hook as site_hook
 
     markdown = "[申报]({{ app_url }}/school/login){ .md-button } [x]({{app_url}}/pledge/)"
-    assert site_hook.substitute_app_url(markdown, "https://jyj.example.cn/") == \
-        "[申报](https://jyj.example.cn/school/login){ .md-button } [x](https://jyj.example.cn/pledge/)"
+    assert (
+        site_hook.substitute_app_url(markdown, "https://jyj.example.cn/")
+        == "[申报](https://jyj.example.cn/school/login){ .md-button } [x](https://jyj.example.cn/pledge/)"
+    )
     assert site_hook.substitute_app_url(markdown, "") == "[申报](/school/login){ .md-button } [x](/pledge/)"
 
 

@@ -61,19 +61,27 @@ def from_scratch(db, settings: CountySettings, bureau_declares: bool = False) ->
                 """SELECT COUNT(*) FROM roster r WHERE r.school_code = ? AND EXISTS (SELECT 1 FROM pledges p
                    WHERE p.school_code = r.school_code AND p.name = r.name AND p.phone = r.phone
                    AND p.pledge_version = ?)""",
-                code, version,
+                code,
+                version,
             ),
         )
-        latest = next(iter(db.query(
-            "SELECT * FROM declarations WHERE school_code = ? ORDER BY version DESC LIMIT 1", [code]
-        )), None)
+        latest = next(
+            iter(db.query("SELECT * FROM declarations WHERE school_code = ? ORDER BY version DESC LIMIT 1", [code])),
+            None,
+        )
         standing = UNDECLARED
         if latest is not None and (kind != BUREAU_KIND or bureau_declares):
             now = verdict(storage.declaration_from_row(latest), settings)
             stored = Verdict.stored(latest["verdict"], json.loads(latest["gaps"]))
             legal = sum(1 for g in now.gaps if g.condition in LEGAL_CONDITIONS)
-            standing = (latest["version"], latest["submitted_at"], latest["verdict"], now.value, legal,
-                        int(now.differs_from(stored)))
+            standing = (
+                latest["version"],
+                latest["submitted_at"],
+                latest["verdict"],
+                now.value,
+                legal,
+                int(now.differs_from(stored)),
+            )
         out[code] = Kept(*tallies, *standing)
     return out
 
@@ -142,8 +150,14 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("day"), st.integers(1, 3)),
     # written straight into the tables, as a script or a database tool might: the tallies follow
     st.tuples(st.just("withdraw"), st.sampled_from(CODES), FEW),
-    st.tuples(st.just("retype"), st.sampled_from(("roster", "pledges")), st.sampled_from(CODES), FEW, FEW,
-              st.sampled_from(CODES)),
+    st.tuples(
+        st.just("retype"),
+        st.sampled_from(("roster", "pledges")),
+        st.sampled_from(CODES),
+        FEW,
+        FEW,
+        st.sampled_from(CODES),
+    ),
 )
 
 
@@ -160,11 +174,15 @@ class FakeClock:
 def a_county(path: Path):
     db = storage.open_db(path)
     storage.migrate(db)
-    storage.upsert_schools(db, [
-        School(code="A1", name="甲小学", kind="小学", township="东镇"),
-        School(code="B1", name="丙小学", kind="小学", township="西乡"),
-        School(code="JYJ", name="县教育局机关", kind=BUREAU_KIND, township="东镇"),
-    ], actor="test")
+    storage.upsert_schools(
+        db,
+        [
+            School(code="A1", name="甲小学", kind="小学", township="东镇"),
+            School(code="B1", name="丙小学", kind="小学", township="西乡"),
+            School(code="JYJ", name="县教育局机关", kind=BUREAU_KIND, township="东镇"),
+        ],
+        actor="test",
+    )
     return db
 
 
@@ -262,8 +280,15 @@ def declare(db, code: str, **changes) -> None:
 def test_a_pledge_counts_for_its_school_and_its_roster_once_the_person_is_on_it(county):
     sign(county, "A1", 0)
     assert as_stored(county)["A1"][:3] == (1, 0, 0)
-    storage.replace_roster(county, "A1", [{"name": PEOPLE[0][0], "phone": PEOPLE[0][1], "role": "teacher"},
-                                          {"name": PEOPLE[1][0], "phone": PEOPLE[1][1], "role": "teacher"}], "test")
+    storage.replace_roster(
+        county,
+        "A1",
+        [
+            {"name": PEOPLE[0][0], "phone": PEOPLE[0][1], "role": "teacher"},
+            {"name": PEOPLE[1][0], "phone": PEOPLE[1][1], "role": "teacher"},
+        ],
+        "test",
+    )
     assert as_stored(county)["A1"][:3] == (1, 2, 1)
     sign(county, "A1", 1)
     sign(county, "A1", 1)  # the same person again: one pledge
@@ -309,12 +334,21 @@ def test_bulk_loads_with_executemany_keep_the_tallies_whatever_comes_first(count
             "INSERT INTO roster (school_code, name, phone, role) VALUES (?, ?, ?, 'teacher')",
             [("A1", n, p) for n, p in people[:200]],
         )
-        county.conn.executemany(storage.insert_sql("pledges", columns), [
-            [code, schemas.PLEDGE_VERSION, *storage.to_row(answers.model_copy(update={"name": n, "phone": p})).values(),
-             "x" * 64, f"R{code}{i:05d}", clock.timestamp()]
-            for code, chosen in (("A1", people[100:300]), ("B1", people[:150]))
-            for i, (n, p) in enumerate(chosen)
-        ])
+        county.conn.executemany(
+            storage.insert_sql("pledges", columns),
+            [
+                [
+                    code,
+                    schemas.PLEDGE_VERSION,
+                    *storage.to_row(answers.model_copy(update={"name": n, "phone": p})).values(),
+                    "x" * 64,
+                    f"R{code}{i:05d}",
+                    clock.timestamp(),
+                ]
+                for code, chosen in (("A1", people[100:300]), ("B1", people[:150]))
+                for i, (n, p) in enumerate(chosen)
+            ],
+        )
         county.conn.executemany(
             "INSERT INTO roster (school_code, name, phone, role) VALUES (?, ?, ?, 'teacher')",
             [("B1", n, p) for n, p in people[100:250]],
@@ -328,8 +362,10 @@ def test_a_roster_row_replaced_by_insert_or_replace_is_counted_once(county):
     storage.replace_roster(county, "A1", [{"name": PEOPLE[0][0], "phone": PEOPLE[0][1], "role": "teacher"}], "test")
     sign(county, "A1", 0)
     with storage.transaction(county):
-        county.execute("INSERT OR REPLACE INTO roster (school_code, name, phone, role) VALUES ('A1', ?, ?, 'cadre')",
-                       list(PEOPLE[0]))
+        county.execute(
+            "INSERT OR REPLACE INTO roster (school_code, name, phone, role) VALUES ('A1', ?, ?, 'cadre')",
+            list(PEOPLE[0]),
+        )
     assert as_stored(county)["A1"][:3] == (1, 1, 1)
     assert_kept_right(county)
 
@@ -340,8 +376,10 @@ def test_a_row_replaced_by_another_tool_is_counted_again_at_the_next_start(count
     path = storage.db_path(county)
     other = sqlite3.connect(path)  # the sqlite3 shell or a script: recursive_triggers off
     with other:
-        other.execute("INSERT OR REPLACE INTO roster (school_code, name, phone, role) VALUES ('A1', ?, ?, 'cadre')",
-                      list(PEOPLE[0]))
+        other.execute(
+            "INSERT OR REPLACE INTO roster (school_code, name, phone, role) VALUES ('A1', ?, ?, 'cadre')",
+            list(PEOPLE[0]),
+        )
         other.execute("INSERT OR REPLACE INTO pledges SELECT * FROM pledges")
     other.close()
     assert not storage.tallies_agree(county)  # each replaced row counted twice
@@ -420,8 +458,10 @@ def test_a_pledge_and_its_tally_are_one_write(county):
     """A pledge that fails after its insert (inside the transaction) leaves no tally behind."""
     with pytest.raises(RuntimeError):
         with storage.transaction(county):
-            sign_sql = storage.insert_sql("pledges", ["school_code", "pledge_version", "name", "phone", "text_sha256",
-                                                       "reference", "submitted_at"])
+            sign_sql = storage.insert_sql(
+                "pledges",
+                ["school_code", "pledge_version", "name", "phone", "text_sha256", "reference", "submitted_at"],
+            )
             county.execute(sign_sql, ["A1", schemas.PLEDGE_VERSION, "某人", "13700000000", "x" * 64, "RRRRRRRR", "t"])
             assert as_stored(county)["A1"][0] == 1  # counted inside the transaction
             raise RuntimeError("crash before commit")
@@ -435,10 +475,16 @@ def raw_declaration(db, code: str, version: int, **changes) -> None:
     """A declaration version written straight into the table, as a merge script might."""
     declaration = Declaration.model_validate(valid_declaration_answers(**changes))
     result = verdict(declaration, CountySettings(epidemic_controlled=True))
-    row = {"school_code": code, "version": version, "submitted_at": clock.timestamp(),
-           "schema_version": schemas.SCHEMA_VERSION, "verdict": result.value,
-           "gaps": json.dumps([g.as_dict() for g in result.gaps], ensure_ascii=False),
-           "submit_key": uuid.uuid4().hex, **storage.to_row(declaration)}
+    row = {
+        "school_code": code,
+        "version": version,
+        "submitted_at": clock.timestamp(),
+        "schema_version": schemas.SCHEMA_VERSION,
+        "verdict": result.value,
+        "gaps": json.dumps([g.as_dict() for g in result.gaps], ensure_ascii=False),
+        "submit_key": uuid.uuid4().hex,
+        **storage.to_row(declaration),
+    }
     with storage.transaction(db):
         db.execute(storage.insert_sql("declarations", list(row)), list(row.values()))
 

@@ -15,8 +15,12 @@ from tests.conftest import valid_declaration_answers, valid_pledge_answers
 from tests.test_readiness_rules import SPEC_FIELDS
 
 SPEC_TYPES = {
-    "ledger_date": "TEXT", "leadership_meeting_on": "TEXT", "work_plan": "TEXT",
-    "principal_name": "TEXT", "principal_phone": "TEXT", "signature": "TEXT",
+    "ledger_date": "TEXT",
+    "leadership_meeting_on": "TEXT",
+    "work_plan": "TEXT",
+    "principal_name": "TEXT",
+    "principal_phone": "TEXT",
+    "signature": "TEXT",
     "disinfectant_litres": "REAL",
 }
 
@@ -109,14 +113,18 @@ def test_settings_changes_are_stored_and_audited_old_to_new(db):
     changes = storage.save_settings(db, CountySettings(mask_days=20), actor="admin")
     assert changes == {"mask_days": (14, 20)}
     assert storage.load_settings(db).mask_days == 20
-    entry = db.execute("SELECT actor, action, target, detail FROM audit_log WHERE action = 'settings.change'").fetchone()
+    entry = db.execute(
+        "SELECT actor, action, target, detail FROM audit_log WHERE action = 'settings.change'"
+    ).fetchone()
     assert entry[:3] == ("admin", "settings.change", "mask_days")
     assert '"old": 14' in entry[3] and '"new": 20' in entry[3]
 
 
 def test_settings_an_earlier_release_stored_with_a_control_character_still_load(db):
     # pasted from Word: a vertical tab, stored before such characters were refused
-    db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('bureau_name', ?)", [json.dumps("城关县\x0b教育局")])
+    db.execute(
+        "INSERT OR REPLACE INTO settings (key, value) VALUES ('bureau_name', ?)", [json.dumps("城关县\x0b教育局")]
+    )
     db.conn.commit()
     assert storage.load_settings(db).bureau_name == "城关县\x0b教育局"
     storage.migrate(db)  # a start is not stopped by it

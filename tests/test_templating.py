@@ -22,8 +22,6 @@ def test_a_timestamp_is_shown_in_beijing_time_to_the_minute(stamp, seconds, show
     assert when(stamp, seconds=seconds) == shown
 
 
-@pytest.mark.parametrize(
-    ("phone", "shown"), [("13812345678", "138****5678"), ("123", "123"), (None, ""), ("", "")]
-)
+@pytest.mark.parametrize(("phone", "shown"), [("13812345678", "138****5678"), ("123", "123"), (None, ""), ("", "")])
 def test_a_phone_number_shows_its_first_three_and_last_four_digits(phone, shown):
     assert mask_phone(phone) == shown

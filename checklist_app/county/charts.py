@@ -54,9 +54,7 @@ def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str]) -
         f'viewBox="0 0 {WIDTH} {height:.0f}" width="100%" role="img" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc">'
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
-        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>'
-        + "".join(body)
-        + "</svg>"
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>"
     )
 
 
@@ -77,12 +75,12 @@ def stacked_bars(chart_id: str, title: str, series: tuple[Series, ...], rows: li
     for index, row in enumerate(rows):
         top = 24 + index * ROW_HEIGHT
         total = sum(row.values)
-        parts = ",".join(f"{s.name} {v}" for s, v in zip(series, row.values))
+        parts = ",".join(f"{s.name} {v}" for s, v in zip(series, row.values, strict=True))
         descs.append(f"{row.label}:{parts}")
         body.append(_text(0, top + LABEL_SIZE + 2, _shorten(row.label)))
         body.append(_text(WIDTH, top + LABEL_SIZE + 2, f"共 {total}", anchor="end"))
         x = 0.0
-        for item, value in zip(series, row.values):
+        for item, value in zip(series, row.values, strict=True):
             width = WIDTH * value / scale
             if value:
                 body.append(
@@ -170,7 +168,7 @@ def line_chart(chart_id: str, title: str, days: list[Day], colour: str = LINE_CO
     for run in _runs(points):
         coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
         body.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
-    for day, point in zip(days, points):
+    for day, point in zip(days, points, strict=True):
         if point is not None:
             body.append(
                 f'<circle cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="3" fill="{colour}" data-day="{escape(day.date)}">'
@@ -191,6 +189,8 @@ def _trend_words(days: list[Day]) -> str:
         return f"{span}:没有上报数据"
     high = max(known, key=lambda d: d.value)
     low = min(known, key=lambda d: d.value)
-    words = f"{span}:最新 {known[-1].value}({known[-1].date}),最高 {high.value}({high.date}),最低 {low.value}({low.date})"
+    words = (
+        f"{span}:最新 {known[-1].value}({known[-1].date}),最高 {high.value}({high.date}),最低 {low.value}({low.date})"
+    )
     missing = len(days) - len(known)
     return words + (f";{missing} 天没有上报数据" if missing else "")

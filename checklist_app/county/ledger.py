@@ -78,8 +78,12 @@ def township_day(rows: list[dict], schools: list[dict]) -> list[dict]:
     for school in schools:
         counts[school["township"]] = counts.get(school["township"], 0) + 1
     return [
-        {"township": town, "schools": n, REPORTED: sums[town][REPORTED] if town in sums else 0,
-         "sums": {m: sums[town][m] for m in TOTALS} if town in sums else None}
+        {
+            "township": town,
+            "schools": n,
+            REPORTED: sums[town][REPORTED] if town in sums else 0,
+            "sums": {m: sums[town][m] for m in TOTALS} if town in sums else None,
+        }
         for town, n in counts.items()
     ]
 

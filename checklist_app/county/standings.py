@@ -167,13 +167,17 @@ def _sort_key(column: str):
 
 def select(rows: list[Standing], query: TableQuery) -> list[Standing]:
     """The rows the filters let through, sorted; rows without a value for the sort go last."""
-    chosen = [
-        r
-        for r in rows
-        if (not query.township or r.township == query.township)
-        and (not query.kind or r.kind == query.kind)
-        and (not query.verdict or r.status == query.verdict)
-    ] if query.filtered else list(rows)
+    chosen = (
+        [
+            r
+            for r in rows
+            if (not query.township or r.township == query.township)
+            and (not query.kind or r.kind == query.kind)
+            and (not query.verdict or r.status == query.verdict)
+        ]
+        if query.filtered
+        else list(rows)
+    )
     chosen.sort(key=attrgetter("township", "code"))
     key = _sort_key(query.sort)
     present = [r for r in chosen if key(r) is not None]

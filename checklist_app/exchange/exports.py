@@ -213,7 +213,13 @@ def _row_chunks(letters: list[str], cursor: Iterator[tuple], count: int, size: i
     chunk: list[str] = []
     for number in range(2, count + 2):
         row = next(cursor)
-        cells = "".join([xlsx_cell(f"{letter}{number}", value) for letter, value in zip(letters, row) if value is not None])
+        cells = "".join(
+            [
+                xlsx_cell(f"{letter}{number}", value)
+                for letter, value in zip(letters, row, strict=True)
+                if value is not None
+            ]
+        )
         if cells:
             chunk.append(f'<row r="{number}">{cells}</row>')
         if len(chunk) >= size:

@@ -42,7 +42,7 @@ def read_rows(data: bytes, filename: str, headers: dict[str, str]) -> list[tuple
         raise TableError([f"第 1 行:缺少列 {wanted}(或其英文列名 {', '.join(missing)})"])
     rows = []
     for number, cells in enumerate(table[1:], start=2):
-        values = {f: str(c).strip() if c is not None else "" for f, c in zip(fields, cells) if f}
+        values = {f: str(c).strip() if c is not None else "" for f, c in zip(fields, cells, strict=False) if f}
         if any(values.values()):
             rows.append((number, values))
     return rows
@@ -75,10 +75,14 @@ def _xlsx_rows(data: bytes) -> list[list]:
 
 
 SCHOOL_HEADERS = {
-    "code": "code", "学校代码": "code",
-    "name": "name", "学校名称": "name",
-    "kind": "kind", "学校类型": "kind",
-    "township": "township", "乡镇": "township",
+    "code": "code",
+    "学校代码": "code",
+    "name": "name",
+    "学校名称": "name",
+    "kind": "kind",
+    "学校类型": "kind",
+    "township": "township",
+    "乡镇": "township",
 }
 
 
@@ -120,9 +124,12 @@ RosterEntry = create_model(
 )
 
 ROSTER_HEADERS = {
-    "name": "name", "姓名": "name",
-    "phone": "phone", "手机号码": "phone",
-    "role": "role", "身份": "role",
+    "name": "name",
+    "姓名": "name",
+    "phone": "phone",
+    "手机号码": "phone",
+    "role": "role",
+    "身份": "role",
 }
 ROLE_BY_LABEL = {label: key for key, label in ROLES.items()}
 

@@ -22,9 +22,7 @@ def get_admin(db, username: str) -> dict | None:
 
 def recent_failures(db, key: str, window_seconds: float) -> int:
     since = clock.now().timestamp() - window_seconds
-    (count,) = db.execute(
-        "SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?", [key, since]
-    ).fetchone()
+    (count,) = db.execute("SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?", [key, since]).fetchone()
     return count
 
 

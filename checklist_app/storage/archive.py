@@ -7,7 +7,6 @@ instance only: every app holds a shared lock on `<database>.lock` for its life, 
 needs it exclusively.
 """
 
-
 from __future__ import annotations
 
 import hashlib
@@ -95,9 +94,9 @@ def snapshot(db, dest: str | Path) -> Path:
 
 def _into_export(sql: str, kind: str) -> str:
     head = f"CREATE {'UNIQUE ' if sql.upper().startswith('CREATE UNIQUE') else ''}{kind.upper()} "
-    rest = sql[len(head):]
+    rest = sql[len(head) :]
     if rest.upper().startswith("IF NOT EXISTS "):
-        rest = rest[len("IF NOT EXISTS "):]
+        rest = rest[len("IF NOT EXISTS ") :]
     return f"{head}export.{rest}"
 
 
@@ -164,17 +163,19 @@ def content_digest(conn: sqlite3.Connection) -> str:
 
 
 def _table_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != ? ORDER BY name",
-        [BACKUP_MANIFEST],
-    )]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != ? ORDER BY name",
+            [BACKUP_MANIFEST],
+        )
+    ]
     return {name: conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
 def _integrity_problems(conn: sqlite3.Connection) -> list[str]:
     rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
     return [] if rows == ["ok"] else rows
-
 
 
 def _new_private_file(path: Path) -> None:
@@ -221,8 +222,7 @@ def backup(db, dest: str | Path) -> dict:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {"path": dest, "bytes": dest.stat().st_size, "taken_at": taken_at,
-            "counts": json.loads(manifest["counts"])}
+    return {"path": dest, "bytes": dest.stat().st_size, "taken_at": taken_at, "counts": json.loads(manifest["counts"])}
 
 
 def verify_backup(path: str | Path, drop_manifest: bool = False) -> dict:
@@ -245,9 +245,10 @@ def verify_backup(path: str | Path, drop_manifest: bool = False) -> dict:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         applied = []
         if "_sqlite_migrations" in tables:
-            applied = [r[0] for r in conn.execute(
-                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name]
-            )]
+            applied = [
+                r[0]
+                for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name])
+            ]
         if not applied:  # e.g. the bureau's download: no secrets, no migrations
             raise RestoreRefused("not_a_backup", str(path))
         unknown = sorted(set(applied) - known_migrations())

@@ -26,9 +26,7 @@ def audit(db, actor: str, action: str, target: str = "", detail: Any = None) -> 
 def audit_entries(db, actions: tuple[str, ...], limit: int = 20) -> list[dict]:
     """The most recent audit_log rows of the given actions, newest first, detail decoded."""
     marks = ",".join("?" * len(actions))
-    rows = db.query(
-        f"SELECT * FROM audit_log WHERE action IN ({marks}) ORDER BY id DESC LIMIT ?", [*actions, limit]
-    )
+    rows = db.query(f"SELECT * FROM audit_log WHERE action IN ({marks}) ORDER BY id DESC LIMIT ?", [*actions, limit])
     return [{**r, "detail": json.loads(r["detail"]) if r["detail"] else None} for r in rows]
 
 

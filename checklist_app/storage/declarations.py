@@ -34,9 +34,7 @@ def _put_draft(db, school_code: str, section: str, answers: dict[str, str]) -> N
 
 def load_drafts(db, school_code: str) -> dict[str, dict[str, str]]:
     """The saved answers of each section, as typed."""
-    rows = db.query(
-        "SELECT section, answers FROM declaration_drafts WHERE school_code = ?", [school_code]
-    )
+    rows = db.query("SELECT section, answers FROM declaration_drafts WHERE school_code = ?", [school_code])
     return {r["section"]: json.loads(r["answers"]) for r in rows}
 
 
@@ -92,9 +90,7 @@ def declaration_by_submit_key(db, school_code: str, submit_key: str) -> dict | N
 
 
 def declaration_version(db, school_code: str, version: int) -> dict | None:
-    return query_one(
-        db, "SELECT * FROM declarations WHERE school_code = ? AND version = ?", [school_code, version]
-    )
+    return query_one(db, "SELECT * FROM declarations WHERE school_code = ? AND version = ?", [school_code, version])
 
 
 def previous_declaration(db, school_code: str, version: int) -> dict | None:
@@ -107,12 +103,8 @@ def previous_declaration(db, school_code: str, version: int) -> dict | None:
 
 
 def declaration_versions(db, school_code: str) -> list[dict]:
-    return list(
-        db.query("SELECT * FROM declarations WHERE school_code = ? ORDER BY version DESC", [school_code])
-    )
+    return list(db.query("SELECT * FROM declarations WHERE school_code = ? ORDER BY version DESC", [school_code]))
 
 
 def latest_declaration(db, school_code: str) -> dict | None:
     return query_one(db, "SELECT * FROM latest_declarations WHERE school_code = ?", [school_code])
-
-

@@ -167,7 +167,14 @@ def standing_of(row: dict, settings: CountySettings) -> dict:
 
 
 STANDING_COLUMNS = (
-    "school_code", "version", "submitted_at", "verdict", "verdict_now", "legal_gaps_now", "changed", "stale",
+    "school_code",
+    "version",
+    "submitted_at",
+    "verdict",
+    "verdict_now",
+    "legal_gaps_now",
+    "changed",
+    "stale",
 )
 STANDING_VIEW_COLUMNS = STANDING_COLUMNS[1:-1]  # what the dashboard shows of one
 
@@ -204,9 +211,10 @@ def refresh_standings(db, codes: list[str] | None = None) -> None:
         db.execute(
             "DELETE FROM school_standings WHERE school_code IN (SELECT value FROM json_each(?))", [json.dumps(codes)]
         )
-    db.conn.executemany(insert_sql("school_standings", list(STANDING_COLUMNS)), [
-        [standing[c] for c in STANDING_COLUMNS] for standing in fresh.values()
-    ])
+    db.conn.executemany(
+        insert_sql("school_standings", list(STANDING_COLUMNS)),
+        [[standing[c] for c in STANDING_COLUMNS] for standing in fresh.values()],
+    )
 
 
 def recompute_derived(db) -> None:

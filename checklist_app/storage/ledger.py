@@ -40,13 +40,21 @@ def record_ledger_report(db, school_code: str, report: LedgerReport, deadline: d
             changes = None
         else:
             changes = {k: (old[k], v) for k, v in values.items() if old[k] != v}
-            db["ledger_reports"].update(
-                old["id"], {**values, "updated_at": at.isoformat(timespec="seconds")}
+            db["ledger_reports"].update(old["id"], {**values, "updated_at": at.isoformat(timespec="seconds")})
+            audit(
+                db,
+                f"school:{school_code}",
+                "ledger.correct",
+                school_code,
+                {
+                    "report_date": values["report_date"],
+                    "changes": {k: {"old": o, "new": n} for k, (o, n) in changes.items()},
+                },
             )
-            audit(db, f"school:{school_code}", "ledger.correct", school_code,
-                  {"report_date": values["report_date"], "changes": {k: {"old": o, "new": n} for k, (o, n) in changes.items()}})
     row = query_one(
-        db, "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date = ?", [school_code, values["report_date"]]
+        db,
+        "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date = ?",
+        [school_code, values["report_date"]],
     )
     return row, changes
 
@@ -80,10 +88,12 @@ def ledger_report_before(db, school_code: str, day: dt.date) -> dict | None:
 
 def ledger_reports_between(db, school_code: str, first: dt.date, last: dt.date) -> list[dict]:
     """One school's reports from `first` to `last` (inclusive), newest first."""
-    return list(db.query(
-        "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date BETWEEN ? AND ? ORDER BY report_date DESC",
-        [school_code, first.isoformat(), last.isoformat()],
-    ))
+    return list(
+        db.query(
+            "SELECT * FROM ledger_reports WHERE school_code = ? AND report_date BETWEEN ? AND ? ORDER BY report_date DESC",
+            [school_code, first.isoformat(), last.isoformat()],
+        )
+    )
 
 
 def ledger_last_correction(db, school_code: str, day: dt.date) -> dict | None:
@@ -111,20 +121,24 @@ def ledger_day_totals(db, day: dt.date) -> dict:
 def ledger_day_schools(db, day: dt.date) -> list[dict]:
     """Every school (the bureau's organisation aside) with the time and lateness of its report of
     the day; `report_id` is None for a school that has not reported."""
-    return list(db.query(
-        """SELECT s.code, s.name, s.township, r.id AS report_id, r.submitted_at, r.updated_at, r.late
+    return list(
+        db.query(
+            """SELECT s.code, s.name, s.township, r.id AS report_id, r.submitted_at, r.updated_at, r.late
            FROM schools s LEFT JOIN ledger_reports r ON r.school_code = s.code AND r.report_date = ?
            WHERE s.kind != ? ORDER BY s.township, s.code""",
-        [day.isoformat(), schemas.BUREAU_KIND],
-    ))
+            [day.isoformat(), schemas.BUREAU_KIND],
+        )
+    )
 
 
 def ledger_township_days(db, first: dt.date, last: dt.date) -> list[dict]:
     """Per day and township from `first` to `last`: reports made and the sums of `TOTALS`."""
-    return list(db.query(
-        f"""SELECT r.report_date, s.township, COUNT(r.id) AS reported, {LEDGER_SUMS}
+    return list(
+        db.query(
+            f"""SELECT r.report_date, s.township, COUNT(r.id) AS reported, {LEDGER_SUMS}
             FROM ledger_reports r JOIN schools s ON s.code = r.school_code
             WHERE r.report_date BETWEEN ? AND ? AND s.kind != ?
             GROUP BY r.report_date, s.township ORDER BY r.report_date, s.township""",
-        [first.isoformat(), last.isoformat(), schemas.BUREAU_KIND],
-    ))
+            [first.isoformat(), last.isoformat(), schemas.BUREAU_KIND],
+        )
+    )

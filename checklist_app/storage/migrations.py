@@ -90,9 +90,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         foreign_keys=[("school_code", "schools", "code")],
     )
     _unique(db, "roster", ["school_code", "name", "phone"])
-    db["settings"].create(
-        {"key": str, "value": str, "updated_at": str, "updated_by": str}, pk="key"
-    )
+    db["settings"].create({"key": str, "value": str, "updated_at": str, "updated_by": str}, pk="key")
     db["audit_log"].create(
         {"id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str},
         pk="id",

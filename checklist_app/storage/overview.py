@@ -37,8 +37,20 @@ def county_overview(db, settings: CountySettings, unsigned_limit: int, make=tupl
 
 # The columns of `school_rows`, in order.
 SCHOOL_ROW_COLUMNS = (
-    "code", "name", "kind", "township", "has_access_code", "pledges", "roster_size", "roster_signed",
-    "version", "submitted_at", "verdict_stored", "verdict_now", "legal_gaps_now", "changed",
+    "code",
+    "name",
+    "kind",
+    "township",
+    "has_access_code",
+    "pledges",
+    "roster_size",
+    "roster_signed",
+    "version",
+    "submitted_at",
+    "verdict_stored",
+    "verdict_now",
+    "legal_gaps_now",
+    "changed",
 )
 _UNDECLARED = (None, None, None, None, 0, 0)
 
@@ -97,5 +109,3 @@ def unsigned_roster(db) -> list[dict]:
 
 def schools_without_access_code(db) -> list[str]:
     return [r["code"] for r in db.query("SELECT code FROM schools WHERE access_code_hash IS NULL ORDER BY code")]
-
-

@@ -22,9 +22,26 @@ def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str) -> tup
         try:
             with transaction(db):
                 cursor = db.execute(
-                    insert_sql("pledges", ["school_code", "pledge_version", *Pledge.model_fields, "text_sha256", "reference", "submitted_at"])
+                    insert_sql(
+                        "pledges",
+                        [
+                            "school_code",
+                            "pledge_version",
+                            *Pledge.model_fields,
+                            "text_sha256",
+                            "reference",
+                            "submitted_at",
+                        ],
+                    )
                     + " ON CONFLICT(school_code, name, phone, pledge_version) DO NOTHING",
-                    [school_code, schemas.PLEDGE_VERSION, *to_row(pledge).values(), text_sha256, random_code(REFERENCE_LENGTH), clock.timestamp()],
+                    [
+                        school_code,
+                        schemas.PLEDGE_VERSION,
+                        *to_row(pledge).values(),
+                        text_sha256,
+                        random_code(REFERENCE_LENGTH),
+                        clock.timestamp(),
+                    ],
                 )
                 created = cursor.rowcount == 1
         except sqlite3.IntegrityError:  # the rare reference collision: draw another
@@ -43,9 +60,7 @@ def replace_roster(db, school_code: str, people: list[dict], actor: str) -> int:
     stamp = clock.timestamp()
     with transaction(db):
         db.execute("DELETE FROM roster WHERE school_code = ?", [school_code])
-        db["roster"].insert_all(
-            {"school_code": school_code, **person, "uploaded_at": stamp} for person in people
-        )
+        db["roster"].insert_all({"school_code": school_code, **person, "uploaded_at": stamp} for person in people)
         audit(db, actor, "roster.upload", school_code, {"rows": len(people)})
     return len(people)
 
@@ -54,25 +69,35 @@ def roster_status(db, school_code: str) -> dict[str, list[dict]]:
     """Who on the roster has signed the current pledge version, who has not, and who signed
     without being on the roster (kept, flagged). A person is matched by name and phone."""
     version = schemas.PLEDGE_VERSION
-    signed = list(db.query(
-        """SELECT r.name, r.phone, r.role, p.reference, p.submitted_at FROM roster r
+    signed = list(
+        db.query(
+            """SELECT r.name, r.phone, r.role, p.reference, p.submitted_at FROM roster r
            JOIN pledges p ON p.school_code = r.school_code AND p.name = r.name AND p.phone = r.phone
             AND p.pledge_version = ?
-           WHERE r.school_code = ? ORDER BY r.id""", [version, school_code]))
-    unsigned = list(db.query(
-        """SELECT r.name, r.phone, r.role FROM roster r WHERE r.school_code = ? AND NOT EXISTS (
+           WHERE r.school_code = ? ORDER BY r.id""",
+            [version, school_code],
+        )
+    )
+    unsigned = list(
+        db.query(
+            """SELECT r.name, r.phone, r.role FROM roster r WHERE r.school_code = ? AND NOT EXISTS (
              SELECT 1 FROM pledges p WHERE p.school_code = r.school_code AND p.name = r.name
-              AND p.phone = r.phone AND p.pledge_version = ?) ORDER BY r.id""", [school_code, version]))
-    not_on_roster = list(db.query(
-        """SELECT p.name, p.phone, p.role, p.reference, p.submitted_at FROM pledges p
+              AND p.phone = r.phone AND p.pledge_version = ?) ORDER BY r.id""",
+            [school_code, version],
+        )
+    )
+    not_on_roster = list(
+        db.query(
+            """SELECT p.name, p.phone, p.role, p.reference, p.submitted_at FROM pledges p
            WHERE p.school_code = ? AND p.pledge_version = ? AND NOT EXISTS (
              SELECT 1 FROM roster r WHERE r.school_code = p.school_code AND r.name = p.name
-              AND r.phone = p.phone) ORDER BY p.id""", [school_code, version]))
+              AND r.phone = p.phone) ORDER BY p.id""",
+            [school_code, version],
+        )
+    )
     return {"signed": signed, "unsigned": unsigned, "not_on_roster": not_on_roster}
 
 
 def pledge_by_reference(db, school_code: str, reference: str) -> dict | None:
     """One school's pledge by its receipt reference (the receipt page asks for both)."""
-    return query_one(
-        db, "SELECT * FROM pledges WHERE school_code = ? AND reference = ?", [school_code, reference]
-    )
+    return query_one(db, "SELECT * FROM pledges WHERE school_code = ? AND reference = ?", [school_code, reference])

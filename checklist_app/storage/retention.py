@@ -39,9 +39,14 @@ def purge_before(db, before: dt.date | str, dry_run: bool = True, actor: str = "
             db.execute(f"DELETE {PURGED_PLEDGES}", params)
             db.execute(f"DELETE {PURGED_DECLARATIONS}", params)
             recompute_derived(db)  # the triggers followed; a bulk change is counted again whole
-            audit(db, actor, "retention.purge", params["before"], {
-                k: report[k] for k in ("before", "pledges", "declarations", "kept_latest")
-            } | {"schools": {s["code"]: [s["pledges"], s["declarations"]] for s in report["schools"]}})
+            audit(
+                db,
+                actor,
+                "retention.purge",
+                params["before"],
+                {k: report[k] for k in ("before", "pledges", "declarations", "kept_latest")}
+                | {"schools": {s["code"]: [s["pledges"], s["declarations"]] for s in report["schools"]}},
+            )
     finally:
         db.execute(f"PRAGMA secure_delete = {int(previous)}")
     return report
@@ -54,15 +59,23 @@ def _purge_counts(db, params: dict) -> dict:
     (kept,) = db.execute(
         "SELECT COUNT(*) FROM latest_declarations WHERE substr(submitted_at, 1, 10) < :before", params
     ).fetchone()
-    schools = list(db.query(
-        f"""SELECT s.code, s.name, COALESCE(p.n, 0) AS pledges, COALESCE(d.n, 0) AS declarations
+    schools = list(
+        db.query(
+            f"""SELECT s.code, s.name, COALESCE(p.n, 0) AS pledges, COALESCE(d.n, 0) AS declarations
             FROM schools s
             LEFT JOIN (SELECT school_code, COUNT(*) AS n {PURGED_PLEDGES} GROUP BY school_code) p
               ON p.school_code = s.code
             LEFT JOIN (SELECT school_code, COUNT(*) AS n {PURGED_DECLARATIONS} GROUP BY school_code) d
               ON d.school_code = s.code
             WHERE p.n > 0 OR d.n > 0 ORDER BY s.township, s.code""",
-        params,
-    ))
-    return {"before": params["before"], "pledges": pledges, "current_version_pledges": current,
-            "declarations": declarations, "kept_latest": kept, "schools": schools}
+            params,
+        )
+    )
+    return {
+        "before": params["before"],
+        "pledges": pledges,
+        "current_version_pledges": current,
+        "declarations": declarations,
+        "kept_latest": kept,
+        "schools": schools,
+    }

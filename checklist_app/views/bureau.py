@@ -97,9 +97,7 @@ def login():
             return redirect(safe_next(url_for("bureau.dashboard")))
         note_login(keys, False, f"admin:{username}")
         form.form_errors.append("用户名或密码不正确")  # the same words whichever was wrong
-    return render_template(
-        "bureau/login.html", form=form, errors=error_list(form), next=safe_next("")
-    )
+    return render_template("bureau/login.html", form=form, errors=error_list(form), next=safe_next(""))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -332,7 +330,10 @@ def codes():
         for row in issued
     ]
     return render_template(
-        "bureau/code_sheet.html", cards=cards, codes_csv=issued_codes_csv(issued, base_url()), login_url=f"{base_url()}/school/login"
+        "bureau/code_sheet.html",
+        cards=cards,
+        codes_csv=issued_codes_csv(issued, base_url()),
+        login_url=f"{base_url()}/school/login",
     )
 
 

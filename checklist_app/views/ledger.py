@@ -58,9 +58,7 @@ def prefill(db, school_code: str, day: dt.date) -> tuple[dict, str | None, dict 
 
 
 def _days_status(db, school_code: str, days: list[dt.date]) -> list[dict]:
-    reports = {
-        r["report_date"]: r for r in storage.ledger_reports_between(db, school_code, days[-1], days[0])
-    }
+    reports = {r["report_date"]: r for r in storage.ledger_reports_between(db, school_code, days[-1], days[0])}
     return [{"day": d, "report": reports.get(d.isoformat())} for d in days]
 
 

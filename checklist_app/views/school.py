@@ -221,7 +221,9 @@ def assess(answers: dict[str, dict | None]) -> Assessment:
     states = {}
     for model in SECTIONS:
         raw = answers.get(model.section_id)
-        instance, errors = checked_section(model, tuple(sorted(raw.items())), clock.today()) if raw is not None else (None, ())
+        instance, errors = (
+            checked_section(model, tuple(sorted(raw.items())), clock.today()) if raw is not None else (None, ())
+        )
         states[model.section_id] = SectionState(model, raw, instance, list(errors))
     assessment = Assessment(states)
     # Rules across sections (not_home_14_days ≤ all people, the promise) are checked as soon as
@@ -260,9 +262,7 @@ def current_answers(db, school_code: str) -> dict[str, dict | None]:
     drafts = storage.load_drafts(db, school_code)
     latest = storage.latest_declaration(db, school_code)
     return {
-        model.section_id: drafts.get(
-            model.section_id, raw_from_row(model, latest) if latest else None
-        )
+        model.section_id: drafts.get(model.section_id, raw_from_row(model, latest) if latest else None)
         for model in SECTIONS
     }
 
@@ -458,9 +458,7 @@ def version(version: int):
     previous = storage.previous_declaration(db, g.school_code, version)
     answers = raw_from_row(Declaration, row, keep_promise=True)
     before = raw_from_row(Declaration, previous, keep_promise=True) if previous else None
-    sections = [
-        {"model": model, "rows": answer_rows(model, answers, before)} for model in SECTIONS
-    ]
+    sections = [{"model": model, "rows": answer_rows(model, answers, before)} for model in SECTIONS]
     return render_template(
         "school/version.html",
         row=row,

@@ -59,8 +59,7 @@ def too_many_failures(keys: list[str]) -> bool:
     db = get_db()
     # the address limit is looser: a school's staff may share one carrier NAT address
     return any(
-        storage.recent_failures(db, key, window) >= (limit * 4 if key.startswith("addr:") else limit)
-        for key in keys
+        storage.recent_failures(db, key, window) >= (limit * 4 if key.startswith("addr:") else limit) for key in keys
     )
 
 

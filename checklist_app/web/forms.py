@@ -104,11 +104,23 @@ class _QuickAttributes:
 
 
 class CheckboxInput(_QuickAttributes, widgets.CheckboxInput): ...
+
+
 class RadioInput(_QuickAttributes, widgets.RadioInput): ...
+
+
 class NumberInput(_QuickAttributes, widgets.NumberInput): ...
+
+
 class DateInput(_QuickAttributes, widgets.DateInput): ...
+
+
 class TimeInput(_QuickAttributes, widgets.TimeInput): ...
+
+
 class TelInput(_QuickAttributes, widgets.TelInput): ...
+
+
 class TextInput(_QuickAttributes, widgets.TextInput): ...
 
 
@@ -152,18 +164,28 @@ def _field(name: str, info) -> fields.Field:
 
     required = not optional and info.is_required()
     checks: list[Any] = [
-        validators.InputRequired(MESSAGES["missing"].format(label=label))
-        if required
-        else validators.Optional()
+        validators.InputRequired(MESSAGES["missing"].format(label=label)) if required else validators.Optional()
     ]
     if "ge" in bounds:
-        checks.append(NumberRange(min=bounds["ge"], message=MESSAGES["greater_than_equal"].format(label=label, ge=bounds["ge"])))
+        checks.append(
+            NumberRange(min=bounds["ge"], message=MESSAGES["greater_than_equal"].format(label=label, ge=bounds["ge"]))
+        )
     if "le" in bounds:
-        checks.append(NumberRange(max=bounds["le"], message=MESSAGES["less_than_equal"].format(label=label, le=bounds["le"])))
+        checks.append(
+            NumberRange(max=bounds["le"], message=MESSAGES["less_than_equal"].format(label=label, le=bounds["le"]))
+        )
     if "min_length" in bounds:
-        checks.append(validators.Length(min=bounds["min_length"], message=MESSAGES["string_too_short"].format(label=label, **bounds)))
+        checks.append(
+            validators.Length(
+                min=bounds["min_length"], message=MESSAGES["string_too_short"].format(label=label, **bounds)
+            )
+        )
     if "max_length" in bounds:
-        checks.append(validators.Length(max=bounds["max_length"], message=MESSAGES["string_too_long"].format(label=label, **bounds)))
+        checks.append(
+            validators.Length(
+                max=bounds["max_length"], message=MESSAGES["string_too_long"].format(label=label, **bounds)
+            )
+        )
     options["validators"] = checks
 
     if extra.get("choices"):

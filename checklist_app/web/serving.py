@@ -97,7 +97,6 @@ class CompressedFiles:
                 self.size -= len(dropped)
 
 
-
 def _is_file(response) -> bool:
     """A response made by send_file (a site file or /static): a fixed body with an ETag."""
     return response.direct_passthrough and response.get_etag()[0] is not None

@@ -39,9 +39,7 @@ def violations(page) -> list[str]:
 
 def settle(page) -> None:
     """Wait for every CSS transition and animation to end (axe would measure colours midway)."""
-    page.wait_for_function(
-        "() => document.getAnimations().every(a => a.playState !== 'running')", timeout=10_000
-    )
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')", timeout=10_000)
 
 
 class Audit:
@@ -90,7 +88,11 @@ def save_all_sections(live_app, code: str) -> None:
     db = storage.open_db(live_app.config["DATABASE"])
     try:
         for model in SECTIONS:
-            raw = {k: ("y" if v is True else str(v)) for k, v in answers.items() if k in model.model_fields and v is not False}
+            raw = {
+                k: ("y" if v is True else str(v))
+                for k, v in answers.items()
+                if k in model.model_fields and v is not False
+            }
             storage.save_draft(db, code, model.section_id, raw)
     finally:
         db.close()
@@ -168,10 +170,19 @@ def test_the_school_pages_from_login_to_result(live_app, page, county):
     audit.check("ledger report with errors")
     page.goto(base + "/school/ledger/")
     for name, value in (
-        ("staff_total", "10"), ("staff_in_county", "10"), ("staff_out_county_in_province", "0"),
-        ("staff_out_of_province", "0"), ("students_total", "100"), ("students_in_county", "100"),
-        ("students_out_county_in_province", "0"), ("students_out_of_province", "0"), ("returned_staff", "0"),
-        ("returned_students", "0"), ("isolating", "0"), ("on_leave_out_of_county", "0"), ("reporter", "王老师"),
+        ("staff_total", "10"),
+        ("staff_in_county", "10"),
+        ("staff_out_county_in_province", "0"),
+        ("staff_out_of_province", "0"),
+        ("students_total", "100"),
+        ("students_in_county", "100"),
+        ("students_out_county_in_province", "0"),
+        ("students_out_of_province", "0"),
+        ("returned_staff", "0"),
+        ("returned_students", "0"),
+        ("isolating", "0"),
+        ("on_leave_out_of_county", "0"),
+        ("reporter", "王老师"),
     ):
         page.fill(f"#{name}", value)
     page.get_by_role("button", name=re.compile("提交")).click()
