@@ -308,7 +308,7 @@ def test_awkward_text_and_numbers_come_back_from_the_xlsx_as_xlsxwriter_itself_w
     rows += [(99, None, float(2**53)), (100, "长" * 40_000, -1.25)]
     source = tmp_path / "s.sqlite"
     conn = sqlite3.connect(source)
-    conn.execute("CREATE TABLE audit_log (id INTEGER, detail TEXT, value REAL)")
+    conn.execute("CREATE TABLE audit_log (id INTEGER, detail TEXT, target REAL)")
     conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?)", rows)
     conn.commit()
     conn.close()
@@ -318,7 +318,7 @@ def test_awkward_text_and_numbers_come_back_from_the_xlsx_as_xlsxwriter_itself_w
         str(reference), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     sheet = book.add_worksheet()
-    sheet.write_row(0, 0, ["id", "detail", "value"])
+    sheet.write_row(0, 0, ["id", "detail", "target"])
     for index, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
             if value is not None:
