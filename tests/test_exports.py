@@ -15,6 +15,7 @@ import pytest
 from checklist_app import storage
 from checklist_app.exchange import exports
 from schemas import Declaration, Pledge, pledge_text_sha256
+from schemas.dictionary import PUBLIC_TABLES
 from tests.bureau_support import (
     ADMIN,
     create_admin,
@@ -157,7 +158,7 @@ def test_the_snapshot_holds_every_data_table_and_the_latest_declarations_view(ad
     snapshot = sqlite3.connect(saved(admin.get(DOWNLOADS[0]), tmp_path, "snap.sqlite"))
     names = {r[0] for r in snapshot.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     snapshot.close()
-    assert {"schools", "declarations", "latest_declarations", "pledges", "roster", "settings", "audit_log"} <= names
+    assert names == set(PUBLIC_TABLES)
     assert not names & {"admins", "declaration_drafts", "login_failures"}
 
 
