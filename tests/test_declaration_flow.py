@@ -124,6 +124,28 @@ def test_an_invalid_section_is_kept_as_typed_and_shown_again_with_its_errors(sch
     assert 'value="五十"' in again and field_error(again, "staff_total")
 
 
+@pytest.mark.parametrize("changes", [{}, {"staff_total": "五十"}], ids=["valid", "invalid"])
+def test_a_section_save_validates_then_writes_its_draft_in_one_transaction(app, school, db, changes):
+    """form → checks → one write of the draft → redirect or the page again: no draft read back."""
+    url = "/school/declaration/people"
+    data = {"csrf_token": csrf_token(school, url), **form_data(SECTION_BY_ID["people"], valid_declaration_answers())}
+    statements: list[str] = []
+    connection = app.extensions["db_connections"].db  # what this thread's requests use
+    connection.conn.set_trace_callback(statements.append)
+    try:
+        response = school.post(url, data={**data, **changes})
+    finally:
+        connection.conn.set_trace_callback(None)
+    assert response.status_code == (200 if changes else 302)
+    begins = [n for n, sql in enumerate(statements) if sql.startswith("BEGIN")]
+    assert len(begins) == 1 and statements[begins[0]] == "BEGIN IMMEDIATE"
+    [write, commit] = statements[begins[0] + 1 : begins[0] + 3]
+    assert write.startswith("INSERT INTO declaration_drafts") and commit == "COMMIT"
+    after = statements[begins[0] + 3 :]
+    assert [sql for sql in after if "declaration_drafts" in sql] == []
+    assert storage.load_drafts(db, "SCH01")["people"]["staff_total"] == str(changes.get("staff_total", 50))
+
+
 def test_a_section_page_names_its_policy_heading_and_marks_optional_fields(school):
     page = text(school.get("/school/declaration/teaching_prep"))
     policy = SECTION_BY_ID["teaching_prep"].policy

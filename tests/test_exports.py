@@ -15,6 +15,7 @@ import pytest
 from checklist_app import storage
 from checklist_app.exchange import exports
 from schemas import Declaration, Pledge, pledge_text_sha256
+from schemas.dictionary import PUBLIC_TABLES
 from tests.bureau_support import (
     ADMIN,
     create_admin,
@@ -157,7 +158,7 @@ def test_the_snapshot_holds_every_data_table_and_the_latest_declarations_view(ad
     snapshot = sqlite3.connect(saved(admin.get(DOWNLOADS[0]), tmp_path, "snap.sqlite"))
     names = {r[0] for r in snapshot.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     snapshot.close()
-    assert {"schools", "declarations", "latest_declarations", "pledges", "roster", "settings", "audit_log"} <= names
+    assert names == set(PUBLIC_TABLES)
     assert not names & {"admins", "declaration_drafts", "login_failures"}
 
 
@@ -308,7 +309,7 @@ def test_awkward_text_and_numbers_come_back_from_the_xlsx_as_xlsxwriter_itself_w
     rows += [(99, None, float(2**53)), (100, "长" * 40_000, -1.25)]
     source = tmp_path / "s.sqlite"
     conn = sqlite3.connect(source)
-    conn.execute("CREATE TABLE audit_log (id INTEGER, detail TEXT, value REAL)")
+    conn.execute("CREATE TABLE audit_log (id INTEGER, detail TEXT, target REAL)")
     conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?)", rows)
     conn.commit()
     conn.close()
@@ -318,7 +319,7 @@ def test_awkward_text_and_numbers_come_back_from_the_xlsx_as_xlsxwriter_itself_w
         str(reference), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     sheet = book.add_worksheet()
-    sheet.write_row(0, 0, ["id", "detail", "value"])
+    sheet.write_row(0, 0, ["id", "detail", "target"])
     for index, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
             if value is not None:

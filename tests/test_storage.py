@@ -11,6 +11,7 @@ from pydantic import ValidationError
 import schemas
 from checklist_app import storage
 from schemas import CountySettings, Declaration, Pledge, verdict
+from schemas.dictionary import PUBLIC_TABLES
 from tests.conftest import valid_declaration_answers, valid_pledge_answers
 from tests.test_readiness_rules import SPEC_FIELDS
 
@@ -156,7 +157,7 @@ def test_snapshot_holds_every_data_table_and_no_secret(db, make_school, tmp_path
     out = storage.snapshot(db, tmp_path / "snap.db")
     copy = sqlite3.connect(out)
     tables = {r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE type IN ('table','view')")}
-    assert {"schools", "declarations", "latest_declarations", "pledges", "roster", "settings", "audit_log"} <= tables
+    assert tables == set(PUBLIC_TABLES)
     assert not tables & {"admins", "declaration_drafts", "login_failures"}
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     data = out.read_bytes()

@@ -1,8 +1,9 @@
 """The bureau's downloads in the formats bureaus open: CSV (in a zip) and Excel.
 
 Both are made from a snapshot file (`storage.snapshot`), never from the live tables, so a long
-export holds no transaction on the live database and holds exactly what the snapshot holds: no
-secrets, no drafts. Rows are streamed from SQLite to the file a thousand at a time, so memory
+export holds no transaction on the live database. They read the same allowlist as the snapshot
+(`schemas.dictionary.PUBLIC_TABLES`): only its tables, views and columns are written, in its
+order, whatever else a snapshot file might hold. Rows are streamed from SQLite to the file a thousand at a time, so memory
 stays flat whatever the size. No Flask here.
 """
 
@@ -21,9 +22,7 @@ from typing import Any, Iterator
 
 import xlsxwriter
 
-from schemas.dictionary import TABLES, column_label, table_name
-
-ORDER = tuple(TABLES)  # tables and views in the order a person expects; others follow by name
+from schemas.dictionary import PUBLIC_TABLES, column_label, public_columns, table_name
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 WIDTH_SAMPLE_ROWS = 200
@@ -43,23 +42,22 @@ def open_snapshot(path: str | Path) -> sqlite3.Connection:
 
 
 def relations(conn: sqlite3.Connection) -> list[str]:
-    """The snapshot's tables and views, known ones first in ORDER."""
-    names = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    return sorted(names, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+    """The snapshot's tables and views that are on the allowlist, in its order."""
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    return [name for name in PUBLIC_TABLES if name in names]
 
 
 def columns(conn: sqlite3.Connection, relation: str) -> list[str]:
-    return [r[1] for r in conn.execute(f'PRAGMA table_info("{relation}")')]
+    """The relation's public columns, in the snapshot's order."""
+    public = public_columns(relation)
+    return [r[1] for r in conn.execute(f'PRAGMA table_info("{relation}")') if r[1] in public]
 
 
 def rows(conn: sqlite3.Connection, relation: str, limit: int | None = None) -> Iterator[tuple]:
+    """The relation's rows, its public columns only."""
+    quoted = ", ".join(f'"{c}"' for c in columns(conn, relation))
     order = " ORDER BY rowid" if _is_table(conn, relation) else ""
-    sql = f'SELECT * FROM "{relation}"{order}' + (f" LIMIT {int(limit)}" if limit else "")
+    sql = f'SELECT {quoted} FROM "{relation}"{order}' + (f" LIMIT {int(limit)}" if limit else "")
     yield from conn.execute(sql)
 
 

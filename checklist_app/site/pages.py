@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import schemas
 from schemas import Condition, meta
-from schemas.dictionary import column_description, table_description, table_name
+from schemas.dictionary import PUBLIC_TABLES, column_description, public_columns, table_description, table_name
 
 from .. import storage
 
@@ -110,7 +110,8 @@ def pledge_markdown() -> str:
 
 
 def data_dictionary_markdown() -> str:
-    """Every table and column the bureau downloads, read from a freshly migrated database."""
+    """Every table and column on the allowlist, the ones the bureau downloads, in the order and
+    with the types of a freshly migrated database."""
     db = storage.open_db(":memory:")
     storage.migrate(db)
     lines = [
@@ -123,13 +124,21 @@ def data_dictionary_markdown() -> str:
         "TEXT 为文字、日期(YYYY-MM-DD)或时间(ISO 8601,北京时间 +08:00)。",
         "",
     ]
-    names = [t for t in db.table_names() if t not in storage.PRIVATE_TABLES] + db.view_names()
-    for table in names:
-        secret = storage.SECRET_COLUMNS.get(table, ())
-        lines += [f"## {table} {table_name(table)}", "", table_description(table), "", "| 列名 | 类型 | 说明 |", "| --- | --- | --- |"]
+    for table in PUBLIC_TABLES:
+        public = public_columns(table)
+        lines += [
+            f"## {table} {table_name(table)}",
+            "",
+            table_description(table),
+            "",
+            "| 列名 | 类型 | 说明 |",
+            "| --- | --- | --- |",
+        ]
         for column in db[table].columns:
-            if column.name not in secret:
-                lines.append(f"| `{column.name}` | {column.type or 'TEXT'} | {_cell(column_description(table, column.name))} |")
+            if column.name in public:
+                lines.append(
+                    f"| `{column.name}` | {column.type or 'TEXT'} | {_cell(column_description(table, column.name))} |"
+                )
         lines.append("")
     db.close()
     return "\n".join(lines)

@@ -14,8 +14,6 @@ from .accounts import (  # noqa: F401
     record_login,
 )
 from .archive import (  # noqa: F401
-    PRIVATE_TABLES,
-    SECRET_COLUMNS,
     snapshot,
 )
 from .audit import (  # noqa: F401

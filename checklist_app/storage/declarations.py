@@ -16,19 +16,16 @@ from .derived import refresh_standings
 
 
 def save_draft(db, school_code: str, section: str, answers: dict[str, str]) -> None:
+    """A section's answers as typed, replacing its draft: one statement in one transaction."""
     with transaction(db):
         _put_draft(db, school_code, section, answers)
 
 
 def _put_draft(db, school_code: str, section: str, answers: dict[str, str]) -> None:
-    db["declaration_drafts"].upsert(
-        {
-            "school_code": school_code,
-            "section": section,
-            "answers": json.dumps(answers, ensure_ascii=False),
-            "saved_at": clock.timestamp(),
-        },
-        pk=("school_code", "section"),
+    db.execute(
+        "INSERT INTO declaration_drafts (school_code, section, answers, saved_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (school_code, section) DO UPDATE SET answers = excluded.answers, saved_at = excluded.saved_at",
+        [school_code, section, json.dumps(answers, ensure_ascii=False), clock.timestamp()],
     )
 
 

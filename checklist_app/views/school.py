@@ -335,12 +335,17 @@ def section(section_id: str):
         abort(404)
     declaring_school()
     db = get_db()
+    answers = current_answers(db, g.school_code)
     if request.method == "POST":
-        storage.save_draft(db, g.school_code, section_id, typed_answers(form_class(model)()))
-    state = assess(current_answers(db, g.school_code)).states[section_id]
-    if request.method == "POST" and state.valid:
-        flash(SAVED.format(title=model.title))
-        return redirect(url_for(".index"))
+        answers[section_id] = typed_answers(form_class(model)())
+    # checked with the other sections' answers, for the rules across sections
+    state = assess(answers).states[section_id]
+    if request.method == "POST":
+        # kept as typed, errors included, so nothing typed is lost
+        storage.save_draft(db, g.school_code, section_id, answers[section_id])
+        if state.valid:
+            flash(SAVED.format(title=model.title))
+            return redirect(url_for(".index"))
     form = state.form()
     return render_template(
         "school/section.html",
