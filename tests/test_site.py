@@ -502,3 +502,75 @@ def test_base_url_comes_from_the_environment_and_defaults_to_same_host():
 
     assert site_hook.app_base_url({}) == ""
     assert site_hook.app_base_url({"CHECKLIST_BASE_URL": "https://jyj.example.cn/"}) == "https://jyj.example.cn"
+
+
+# ---------------------------------------------------------------------------
+# The bureau's voice
+
+SPEECH_SOURCE = CONTENT / "directives" / "speech.md"
+REPORTING_WORDS = ["讲话指出", "讲话中的要求", "局长强调", "局长指出", "讲话没有", "干点啥", "局里"]
+HALF_WIDTH_BESIDE_CHINESE = re.compile(r"[\u4e00-\u9fff“”（）][,:;!?()]|[,:;!?()][\u4e00-\u9fff“”（）]")
+
+
+def readable(markdown: str) -> str:
+    """What a reader sees of a Markdown source: no placeholders, link targets, attribute lists or comments."""
+    markdown = re.sub(r"\{\{[^{}]*\}\}", "", markdown)
+    markdown = re.sub(r"\]\([^()\s]*\)", "]", markdown)
+    markdown = re.sub(r"\{[^{}]*\}", "", markdown)
+    return re.sub(r"<!--.*?-->", "", markdown, flags=re.S)
+
+
+def content_sources() -> list[Path]:
+    return sorted(CONTENT.rglob("*.md"))
+
+
+def test_pages_state_requirements_and_never_report_a_speech():
+    for source in content_sources():
+        if source == SPEECH_SOURCE:
+            continue
+        text = source.read_text(encoding="utf-8")
+        assert [word for word in REPORTING_WORDS if word in text] == [], source
+
+
+def test_content_uses_full_width_punctuation_beside_chinese():
+    for source in content_sources():
+        found = HALF_WIDTH_BESIDE_CHINESE.findall(readable(source.read_text(encoding="utf-8")))
+        assert found == [], (source, found)
+
+
+def test_every_requirement_page_names_its_source_once_at_its_foot(site):
+    for page in site.rglob("index.html"):
+        relative = page.relative_to(site).parent.as_posix()
+        if relative in ("directives/speech", "directives", "data-dictionary", "search"):
+            continue
+        html = page.read_text(encoding="utf-8")
+        foot = re.findall(r"依据：<a href=\"([^\"]+)\">局长在全县教育系统期初工作安排视频会议上的讲话</a>", html)
+        assert len(foot) == 1, relative
+        assert posixpath.normpath(posixpath.join("/" + relative, foot[0])) == "/directives/speech", relative
+
+
+def test_the_speech_is_one_document_in_the_registry_unabridged_but_for_the_copying_site_header(site):
+    seed = Path("/work/shared/seed/000_2881d4bc46cf6ea6.txt")
+    speech = directives.parse_directive("directives/speech.md", SPEECH_SOURCE.read_text(encoding="utf-8"))
+    assert speech.title == "在教育局期初工作安排视频会议的讲话"
+    assert speech.status is None and speech.written_on is None and speech.published_on is None
+    body = re.sub(
+        r"[#\s，。：；、“”（）,.:;()]", "", directives.split_front_matter(SPEECH_SOURCE.read_text(encoding="utf-8"))[1]
+    )
+    for line in SPEECH_LINES:
+        assert re.sub(r"[\s，。：；、“”（）,.:;()]", "", line) in body, line
+    assert "美章网" not in body and "范文" not in body
+    if seed.exists():  # the seed itself, where the shared folder is mounted
+        lines = [line.strip() for line in seed.read_text(encoding="utf-8").splitlines() if line.strip()][4:]
+        for line in lines:
+            assert re.sub(r"[\s，。：；、“”（）,.:;()!?！？]", "", line) in body, line
+    assert 'href="speech/"' in html_of(site, "directives/index.md")
+
+
+# Lines of the speech that must be in its page, whether or not the seed is at hand.
+SPEECH_LINES = [
+    "校园实行封闭管理,外来人员一律不允许进入校内",
+    "研究好今年的各项工作,干点啥,怎么干,什么时间干,谁来干等。",
+    "各科室的负责人要对全年教育工作做具体安排和部署",
+    "总之,教育系统的全体机关干部,各位科长,各学校的领导班子都要认真学习",
+]
