@@ -30,7 +30,7 @@ def _db(app):
     return storage.open_db(app.config["DATABASE"])
 
 
-@click.group(help="县教育局开学工作平台的命令行工具")
+@click.group(help="教育局开学工作平台的命令行工具")
 def main() -> None:
     pass
 
