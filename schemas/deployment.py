@@ -10,8 +10,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-LEVELS = {"county": "县级", "city": "市级", "province": "省级"}
-
 # Each key's Chinese name and the rule a bad value breaks, for the error a deployer reads.
 KEYS: dict[str, tuple[str, str]] = {
     "level": ("行政级别", "须为 county、city 或 province 之一"),
