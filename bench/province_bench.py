@@ -137,7 +137,7 @@ def generate(path: Path, scale: Scale, pledges: int, roster: bool) -> dict[str, 
     """A province's database at `path`; returns the rows per table."""
     db = storage.open_db(path)
     storage.migrate(db)
-    storage.save_settings(db, CountySettings(epidemic_controlled=True, bureau_name="省教育厅(合并)"), actor="bench")
+    storage.save_settings(db, CountySettings(epidemic_controlled=True), actor="bench")
     db.conn.execute("PRAGMA synchronous = OFF")  # generating, not serving: nothing to lose yet
     stamp = "2026-02-20T08:00:00+08:00"
     kinds = [k for k in KINDS.values() if k != BUREAU_KIND]

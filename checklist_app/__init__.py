@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import deployment
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -59,6 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key_beside(app.config["DATABASE"])
+    if "DEPLOYMENT" not in app.config:  # county.toml: the bureau's name, as the site build reads it
+        app.config["DEPLOYMENT"] = deployment.load()
 
     from .views import bureau, ledger, pledge, school, staff
     from .web import auth, db, errors, security, serving, site_files, templating

@@ -95,7 +95,7 @@ def load_demo(db, seed: int | None = None) -> dict:
     rng = random.Random(seed)
     schools = [School(code=c, name=n + DEMO_MARK, kind=k, township=t) for c, n, k, t in [*SCHOOLS, BUREAU]]
     storage.upsert_schools(db, schools, actor="demo")
-    settings = CountySettings(epidemic_controlled=True, bureau_name="示例县教育局")
+    settings = CountySettings(epidemic_controlled=True)
     storage.save_settings(db, settings, actor="demo")
 
     # ten schools declared: most ready, some not; two re-declared, one of them after catching up

@@ -375,7 +375,6 @@ def settings_form(admin, **changes) -> dict:
         "csrf_token": csrf_token(admin, "/bureau/settings"),
         "mask_days": "14",
         "reopening_date": "",
-        "bureau_name": "县教育局",
         "ledger_deadline": "14:00",
     }
     data.update(changes)

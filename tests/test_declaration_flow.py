@@ -320,7 +320,7 @@ def test_the_whole_flow_to_not_ready_lists_the_right_gaps(school, db):
         assert f'href="{schemas.meta(info)["policy"].url()}"' in legal
         assert schemas.meta(info)["requires"].wording in legal
     assert "C2 学校基本防控条件具备" in legal and "C3 师生和校园公共卫生安全得到切实保障" in legal
-    assert "疫情已得到基本控制(全县)" in legal and "由县教育局根据上级通知统一确认" in result
+    assert "疫情已得到基本控制(全县)" in legal and "由伊通满族自治县教育局根据上级通知统一确认" in result
     assert "复学第一课疫情防控宣传已准备" in teaching and "复学第一课" not in legal
     assert "接下来" in result
 

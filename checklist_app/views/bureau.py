@@ -50,6 +50,7 @@ from ..web.db import data_version, get_db, get_settings
 from ..web.errors import render_error
 from ..web.forms import error_list, form_class, validated
 from ..web.links import base_url, issued_codes_csv, pledge_url
+from ..web.templating import bureau_name
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
 
@@ -353,7 +354,7 @@ def _export(extension: str):
         if extension == "csv.zip":
             path = exports.write_csv_zip(snapshot, workdir / "export.zip")
         elif extension == "xlsx":
-            path = exports.write_xlsx(snapshot, workdir / "export.xlsx", title=get_settings().bureau_name)
+            path = exports.write_xlsx(snapshot, workdir / "export.xlsx", title=bureau_name())
         else:
             path = snapshot
         handle = open(path, "rb")

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from flask import Flask, current_app
 
 from schemas import VERDICT_LABELS, Condition, clock
 from schemas.ledger import BACKDATE_DAYS
-
-from .db import get_settings
 
 
 def mask_phone(phone: str | None) -> str:
@@ -19,17 +15,18 @@ def mask_phone(phone: str | None) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+def bureau_name() -> str:
+    """The bureau's name from the deployment's configuration (county.toml), as the site shows it."""
+    return current_app.config["DEPLOYMENT"].bureau_name
+
+
 def login_wait_minutes() -> int:
     return round(current_app.config["LOGIN_WINDOW_SECONDS"] / 60)
 
 
 def _globals() -> dict:
-    try:
-        bureau_name = get_settings().bureau_name
-    except sqlite3.Error:  # an error page must render even when the database does not answer
-        bureau_name = "县教育局"
     return {
-        "bureau_name": bureau_name,
+        "bureau_name": bureau_name(),
         "verdict_labels": VERDICT_LABELS,
         "condition_labels": Condition.LABELS,
         "login_wait_minutes": login_wait_minutes(),
