@@ -5,7 +5,7 @@ as pydantic models, and the pure functions over them.
 """
 
 from . import clock
-from .base import Condition, Policy, meta
+from .base import Condition, Policy, is_tick, meta
 from .messages import field_messages
 from .pledge import (
     PLEDGE_ITEMS,
@@ -40,6 +40,7 @@ __all__ = [
     "VERDICT_LABELS",
     "Verdict",
     "field_messages",
+    "is_tick",
     "clock",
     "meta",
     "pledge_text",

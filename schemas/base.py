@@ -130,6 +130,11 @@ def meta(field: FieldInfo) -> dict[str, Any]:
     return field.json_schema_extra or {}  # type: ignore[return-value]
 
 
+def is_tick(field: FieldInfo) -> bool:
+    """A checkbox: answered 是 or 否, stored 0/1, never missing (unticked is an answer)."""
+    return field.annotation is bool
+
+
 @dataclass(frozen=True)
 class Rule:
     """A cross-field rule: when `holds(model)` is false, `message` goes on `field`."""

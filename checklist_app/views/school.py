@@ -38,6 +38,7 @@ from schemas import (
     Section,
     clock,
     field_messages,
+    is_tick,
     verdict,
 )
 
@@ -246,7 +247,7 @@ def raw_from_row(model, row: dict, keep_promise: bool = False) -> dict[str, str]
         value = row.get(name)
         if value is None or (name == PROMISE and not keep_promise):
             continue
-        if info.annotation is bool:
+        if is_tick(info):
             if value:
                 raw[name] = "y"
         elif isinstance(value, float):
@@ -277,11 +278,11 @@ def answer_rows(model, raw: dict | None, previous: dict | None = None) -> list[d
     raw = raw or {}
     rows = []
     for name, info in model.model_fields.items():
-        is_tick = info.annotation is bool
-        value = (name in raw) if is_tick else raw.get(name, "")
-        row = {"name": name, "label": info.title, "tick": is_tick, "value": value, "changed": False}
+        tick = is_tick(info)
+        value = (name in raw) if tick else raw.get(name, "")
+        row = {"name": name, "label": info.title, "tick": tick, "value": value, "changed": False}
         if previous is not None and raw.get(name) != previous.get(name):
-            before = (name in previous) if is_tick else previous.get(name, "")
+            before = (name in previous) if tick else previous.get(name, "")
             row.update(changed=True, before=before)
         rows.append(row)
     return rows

@@ -23,7 +23,7 @@ from wtforms import fields, validators, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets.core import clean_key
 
-from schemas import field_messages, meta
+from schemas import field_messages, is_tick, meta
 from schemas.messages import MESSAGES
 
 
@@ -159,7 +159,7 @@ def _field(name: str, info) -> fields.Field:
         kind = typing.get_args(kind)[0]
     bounds = _bounds(info)
     options: dict[str, Any] = {"label": label, "description": info.description or ""}
-    if kind is bool:
+    if is_tick(info):
         return fields.BooleanField(widget=CheckboxInput(), **options)
 
     required = not optional and info.is_required()
