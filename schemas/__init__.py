@@ -15,7 +15,7 @@ from .pledge import (
     pledge_text_sha256,
 )
 from .readiness import SCHEMA_VERSION, SECTION_BY_ID, SECTIONS, Declaration, Section
-from .school import BUREAU_KIND, KINDS, School
+from .school import BUREAU_KIND, DECLARING_KINDS, KINDS, School, declares
 from .settings import CountySettings
 from .verdict import NOT_READY, READY, VERDICT_LABELS, Gap, Verdict, verdict
 
@@ -23,6 +23,7 @@ __all__ = [
     "BUREAU_KIND",
     "Condition",
     "CountySettings",
+    "DECLARING_KINDS",
     "Declaration",
     "Gap",
     "KINDS",
@@ -42,6 +43,7 @@ __all__ = [
     "field_messages",
     "is_tick",
     "clock",
+    "declares",
     "meta",
     "pledge_text",
     "pledge_text_sha256",

@@ -28,7 +28,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField, validators
 
-from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, clock, is_tick
+from schemas import Condition, CountySettings, Declaration, clock, declares, is_tick
 from schemas.pledge import ROLES
 from schemas.verdict import LEGAL_CONDITIONS
 
@@ -208,7 +208,7 @@ def school(code: str):
     return render_template(
         "bureau/school.html",
         school=school,
-        is_bureau=school["kind"] == BUREAU_KIND,
+        is_bureau=not declares(school["kind"]),
         versions=versions,
         chosen=chosen,
         latest=versions[0] if versions else None,

@@ -31,12 +31,12 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from schemas import (
-    BUREAU_KIND,
     SECTION_BY_ID,
     SECTIONS,
     Declaration,
     Section,
     clock,
+    declares,
     field_messages,
     is_tick,
     verdict,
@@ -313,7 +313,7 @@ def _page_globals() -> dict:
 @school_required
 def index():
     school = current_school()
-    if school["kind"] == BUREAU_KIND:
+    if not declares(school["kind"]):
         return render_template("school/index.html", school=school, declares=False)
     db = get_db()
     assessment = assess(current_answers(db, g.school_code))
