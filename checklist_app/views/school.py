@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -229,14 +228,8 @@ def assess(answers: dict[str, dict | None]) -> Assessment:
     assessment = Assessment(states)
     # Rules across sections (not_home_14_days ≤ all people, the promise) are checked as soon as
     # the sections they read are valid, so a section shows 需修改 before the submit refuses it.
-    known = SimpleNamespace(**assessment.data())
-    for rule in Declaration.all_rules():
-        try:
-            holds = rule.holds(known)
-        except AttributeError:  # a section this rule reads is not valid yet
-            continue
-        if not holds:
-            assessment.note(rule.field, rule.message)
+    for field_name, message in Declaration.broken_rules(assessment.data()):
+        assessment.note(field_name, message)
     return assessment
 
 
