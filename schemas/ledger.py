@@ -16,6 +16,8 @@ from . import clock
 from .base import ChecklistModel, Rule, at_most_rule, item, not_in_future
 from .places import PlaceCounts, people_count, total_people
 
+# Raised with any change to what the report asks or stores (tests/test_schema_fingerprints.py).
+LEDGER_VERSION = 1
 BACKDATE_DAYS = 3
 
 
