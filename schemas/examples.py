@@ -61,17 +61,22 @@ def answers(
     **changes: Any,
 ) -> dict:
     """Valid answers to `model` as a form posts them (dates ISO, decimals as text); `changes`
-    replace what they name, None leaves a field out. Optional fields are left out."""
+    replace what they name, None leaves a field out. Optional fields are left out, unless a
+    condition judges them."""
     settings = settings or CountySettings()
     values: dict[str, Any] = {}
     for name, info in model.model_fields.items():
-        if name not in changes and (is_tick(info) or info.is_required()):
+        if name not in changes and (is_tick(info) or info.is_required() or meta(info).get("requires")):
             values[name] = _value(name, info, person, mobile)
     known = SimpleNamespace(**{**values, **{k: _typed(model, k, v) for k, v in changes.items()}})
     for name, info in model.model_fields.items():
         requires = meta(info).get("requires")
         if name in values and requires and not is_tick(info):
-            values[name] = _least_meeting(info, lambda v, r=requires: r.holds(v, known, settings))
+            try:
+                least = _least_meeting(info, lambda v, r=requires: r.holds(v, known, settings))
+            except (AttributeError, TypeError):  # the changes left out or spoilt what it reads
+                least = None
+            values[name] = values[name] if least is None else least  # None: nothing meets it
             setattr(known, name, values[name])
     values.update(changes)
     ordered = {name: values[name] for name in model.model_fields if name in values} | values
@@ -101,7 +106,7 @@ def _value(name: str, info, person: str, mobile: str) -> Any:
     return person.ljust(limits.get("min_length", 0), "某")[: limits.get("max_length")]
 
 
-def _least_meeting(info, meets) -> int:
+def _least_meeting(info, meets) -> int | None:
     """The least count the requirement accepts: from the least bound up, halving the distance to
     the greatest bound (requirements of the kind "at least" or "exactly")."""
     limits = bounds(info)
@@ -113,9 +118,7 @@ def _least_meeting(info, meets) -> int:
     while low < high:
         middle = (low + high) // 2
         low, high = (low, middle) if meets(middle) else (middle + 1, high)
-    if not meets(low):
-        raise ValueError(f"no example meets the requirement of {info.title}")
-    return low
+    return low if meets(low) else None
 
 
 def _typed(model, name: str, value: Any) -> Any:
