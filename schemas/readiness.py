@@ -25,6 +25,7 @@ from .base import (
 )
 from .places import PlaceCounts, people_count, total_people
 
+# Raised with any change to what is asked or stored (tests/test_schema_fingerprints.py).
 SCHEMA_VERSION = 1
 
 PastDate = Annotated[dt.date, AfterValidator(not_in_future)]
