@@ -19,6 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from . import clock
 from .base import PHONE_PATTERN, base_type, bounds, is_tick, meta
 from .ledger import LedgerReport
+from .places import PlaceCounts
 from .pledge import Pledge
 from .readiness import Declaration
 from .settings import CountySettings
@@ -34,6 +35,7 @@ PLACES = {
     "students_out_county_in_province": 6,
     "students_out_of_province": 4,
 }
+PlaceCounts.model_validate(PLACES)  # every count, and the places add up to the totals
 PRINCIPAL, PRINCIPAL_PHONE = "王校长", "13812345678"
 TEACHER, TEACHER_PHONE = "李老师", "13912345678"
 REPORTER = "赵主任"
