@@ -61,7 +61,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import schemas  # noqa: E402
 from checklist_app.web import serving  # noqa: E402
-from schemas import SECTIONS  # noqa: E402
+from schemas import SECTIONS, examples  # noqa: E402
 
 THREADS = 4  # `checklist serve`'s defaults, used for both servers
 WORKERS = serving.usable_cores()  # as `checklist serve` chooses
@@ -203,11 +203,9 @@ def app_pledge(browser: Browser, token: str, client: int, n: int) -> tuple:
 
 
 def declaration_sections() -> dict[str, dict]:
-    """Every section's answers as the forms post them (ticks as y), from the tests' valid set."""
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-    from conftest import valid_declaration_answers  # the same answers the tests submit
-
-    answers = valid_declaration_answers(truthful=True)
+    """Every section's answers as the forms post them (ticks as y), from the valid set the tests
+    submit too (`schemas.examples`)."""
+    answers = examples.declaration_answers(truthful=True)
     out = {}
     for model in SECTIONS:
         data = {}

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
+import typing
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Iterator
+from types import SimpleNamespace
+from typing import Any, Callable, ClassVar, Iterator, Mapping
 
+import annotated_types
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -130,6 +134,36 @@ def meta(field: FieldInfo) -> dict[str, Any]:
     return field.json_schema_extra or {}  # type: ignore[return-value]
 
 
+def base_type(annotation: Any) -> tuple[Any, bool]:
+    """The field's type without `| None` and `Annotated`, and whether None is allowed."""
+    optional = False
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation, optional = args[0], True
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation, optional
+
+
+def bounds(field: FieldInfo) -> dict[str, Any]:
+    """The field's ge, le, min_length and max_length, where it has them."""
+    found: dict[str, Any] = {}
+    for constraint in field.metadata:
+        for key, kind in (("ge", annotated_types.Ge), ("le", annotated_types.Le)):
+            if isinstance(constraint, kind):
+                found[key] = getattr(constraint, key)
+        if isinstance(constraint, annotated_types.MinLen):
+            found["min_length"] = constraint.min_length
+        if isinstance(constraint, annotated_types.MaxLen):
+            found["max_length"] = constraint.max_length
+    return found
+
+
+def is_tick(field: FieldInfo) -> bool:
+    """A checkbox: answered 是 or 否, stored 0/1, never missing (unticked is an answer)."""
+    return field.annotation is bool
+
+
 @dataclass(frozen=True)
 class Rule:
     """A cross-field rule: when `holds(model)` is false, `message` goes on `field`."""
@@ -174,6 +208,22 @@ class ChecklistModel(BaseModel):
                     seen.add(id(rule))
                     yield rule
 
+    @classmethod
+    def broken_rules(cls, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(field, message) of every rule the answers break. Forms check this on part of the
+        answers too, so a person sees every broken rule at once: a rule that reads an answer not
+        given (absent, or None while its field is wrong) waits until it is."""
+        known = SimpleNamespace(**answers)
+        problems = []
+        for rule in cls.all_rules():
+            try:
+                holds = rule.holds(known)
+            except (AttributeError, TypeError):
+                continue
+            if not holds:
+                problems.append((rule.field, rule.message))
+        return problems
+
     @field_validator("*", mode="after")
     @classmethod
     def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
@@ -189,7 +239,7 @@ class ChecklistModel(BaseModel):
 
     @model_validator(mode="after")
     def _check_rules(self) -> "ChecklistModel":
-        problems = [(r.field, r.message) for r in self.all_rules() if not r.holds(self)]
+        problems = self.broken_rules(dict(self))
         if problems:
             raise PydanticCustomError("cross_field", "；".join(m for _, m in problems), {"problems": problems})
         return self

@@ -378,7 +378,7 @@ def test_a_version_stored_without_drafts_prefills_every_section(school, db):
 
 
 def test_the_history_lists_every_version_and_a_version_shows_what_changed(school, db):
-    fill_declaration(school, valid_declaration_answers())
+    fill_declaration(school, valid_declaration_answers(thermometers=4))
     post_submit(school, submit_key(school))
     save_section(school, "supplies", valid_declaration_answers(thermometers=0))
     save_section(school, "responsibility", valid_declaration_answers())

@@ -18,7 +18,7 @@ import threading
 import pytest
 
 from checklist_app import storage
-from schemas import BUREAU_KIND, CountySettings, School, clock
+from schemas import BUREAU_KIND, CountySettings, School, clock, examples
 from schemas.ledger import CARRIED_OVER, TOTALS, LedgerReport, is_late
 from tests.bureau_support import create_admin, declare
 from tests.bureau_support import login as bureau_login
@@ -31,27 +31,28 @@ FORM = "/school/ledger/"
 # --- helpers ---------------------------------------------------------------------------------
 
 
+# A school's figures the rules below are tested against (the other answers: `schemas.examples`).
+FIGURES = {
+    "staff_total": 40,
+    "staff_in_county": 36,
+    "staff_out_county_in_province": 3,
+    "staff_out_of_province": 1,
+    "students_total": 500,
+    "students_in_county": 490,
+    "students_out_county_in_province": 8,
+    "students_out_of_province": 2,
+    "returned_staff": 1,
+    "returned_students": 2,
+    "isolating": 3,
+    "on_leave_out_of_county": 2,
+    "measures": "居家隔离14天,包保教师每日联系",
+}
+
+
 def answers(day: dt.date | None = None, **changes) -> dict:
     """A valid report as a form posts it (strings); `None` leaves a field out."""
-    data = {
-        "report_date": (day or TODAY()).isoformat(),
-        "staff_total": 40,
-        "staff_in_county": 36,
-        "staff_out_county_in_province": 3,
-        "staff_out_of_province": 1,
-        "students_total": 500,
-        "students_in_county": 490,
-        "students_out_county_in_province": 8,
-        "students_out_of_province": 2,
-        "returned_staff": 1,
-        "returned_students": 2,
-        "isolating": 3,
-        "on_leave_out_of_county": 2,
-        "measures": "居家隔离14天,包保教师每日联系",
-        "reporter": "赵主任",
-    }
-    data.update(changes)
-    return {k: str(v) for k, v in data.items() if v is not None}
+    data = examples.ledger_answers(report_date=(day or TODAY()).isoformat(), **(FIGURES | changes))
+    return {k: str(v) for k, v in data.items()}
 
 
 def random_report(rng: random.Random, day: dt.date) -> dict:

@@ -30,6 +30,7 @@ from schemas import (
     School,
     Verdict,
     clock,
+    declares,
     verdict,
 )
 from schemas.dictionary import PUBLIC_TABLES
@@ -71,7 +72,7 @@ def from_scratch(db, settings: CountySettings, bureau_declares: bool = False) ->
             None,
         )
         standing = UNDECLARED
-        if latest is not None and (kind != BUREAU_KIND or bureau_declares):
+        if latest is not None and (declares(kind) or bureau_declares):
             now = verdict(storage.declaration_from_row(latest), settings)
             stored = Verdict.stored(latest["verdict"], json.loads(latest["gaps"]))
             legal = sum(1 for g in now.gaps if g.condition in LEGAL_CONDITIONS)

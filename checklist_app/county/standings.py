@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Mapping
 
-from schemas import BUREAU_KIND, NOT_READY, READY, VERDICT_LABELS
+from schemas import NOT_READY, READY, VERDICT_LABELS, declares
 
 from .. import storage
 from . import charts
@@ -59,11 +59,11 @@ class Standing(namedtuple("StandingRow", storage.SCHOOL_ROW_COLUMNS)):
 
     @property
     def is_bureau(self) -> bool:
-        return self.kind == BUREAU_KIND
+        return not declares(self.kind)
 
     @property
     def status(self) -> str:
-        if self.kind == BUREAU_KIND:
+        if self.is_bureau:
             return BUREAU
         return self.verdict_now or UNDECLARED
 
@@ -87,7 +87,7 @@ def counts(rows: list[Standing]) -> dict[str, int]:
         roster_size += r.roster_size
         roster_signed += r.roster_signed
         without_roster += not r.roster_size
-        if r.kind != BUREAU_KIND:
+        if declares(r.kind):
             schools += 1
             verdicts[r.verdict_now] += 1
             changed += bool(r.changed)
@@ -268,7 +268,7 @@ def readiness_chart(rows: list[Standing]) -> str:
     towns: dict[str, list[int]] = {}
     series = {READY: 0, NOT_READY: 1, None: 2}  # None: not declared
     for r in rows:
-        if r.kind != BUREAU_KIND:
+        if declares(r.kind):
             towns.setdefault(r.township, [0, 0, 0])[series[r.verdict_now]] += 1
     return charts.stacked_bars(
         "chart-readiness",

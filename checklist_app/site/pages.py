@@ -4,7 +4,7 @@ data dictionary. Plain functions from models to Markdown; the MkDocs hook only a
 from __future__ import annotations
 
 import schemas
-from schemas import Condition, meta
+from schemas import Condition, is_tick, meta
 from schemas.dictionary import PUBLIC_TABLES, column_description, public_columns, table_description, table_name
 
 from .. import storage
@@ -49,12 +49,12 @@ def checklist_markdown() -> str:
         ]
         for number, (name, info) in enumerate(section.model_fields.items(), 1):
             extra = meta(info)
-            label = info.title + ("(选填)" if not info.is_required() and info.annotation is not bool else "")
+            label = info.title + ("(选填)" if not info.is_required() and not is_tick(info) else "")
             if extra.get("policy") and extra["policy"] != section.policy:
                 label += f"([{extra['policy'].heading}]({extra['policy'].markdown_link()}))"
             condition = extra.get("condition") or "—"
             requirement = extra["requires"].wording if extra.get("requires") else _fill_in(info)
-            tick = "☐ 是 ☐ 否" if info.annotation is bool else "______"
+            tick = "☐ 是 ☐ 否" if is_tick(info) else "______"
             lines.append(f"| {number} | {_cell(label)} | {condition} | {_cell(requirement)} | {tick} |")
         lines.append("")
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from .derived import (
     standings_basis,
     stored_standings_basis,
 )
+from .schools import DECLARING_KINDS_JSON
 
 # The county at a glance in a handful of queries, whatever the number of schools: one row per
 # organisation from the derived tables above, never one query per school.
@@ -73,9 +74,9 @@ def school_rows(db, settings: CountySettings, make=tuple) -> list:
            FROM schools s
            LEFT JOIN pledge_tallies p ON p.school_code = s.code AND p.pledge_version = :version
            LEFT JOIN roster_tallies r ON r.school_code = s.code
-           LEFT JOIN school_standings d ON d.school_code = s.code AND s.kind != :bureau
+           LEFT JOIN school_standings d ON d.school_code = s.code AND s.kind IN (SELECT value FROM json_each(:declaring))
            ORDER BY s.township, s.code""",
-        {"version": schemas.PLEDGE_VERSION, "bureau": schemas.BUREAU_KIND},
+        {"version": schemas.PLEDGE_VERSION, "declaring": DECLARING_KINDS_JSON},
     )
     if not (everything or stale):
         return list(map(make, rows))
@@ -83,7 +84,7 @@ def school_rows(db, settings: CountySettings, make=tuple) -> list:
     fresh = fresh_standings(db, settings, None if everything else sorted(stale))
     out = []
     for row in rows:
-        if row[2] != schemas.BUREAU_KIND and (everything or row[0] in stale):
+        if schemas.declares(row[2]) and (everything or row[0] in stale):
             standing = fresh.get(row[0])
             row = row[:8] + (tuple(standing[c] for c in STANDING_VIEW_COLUMNS) if standing else _UNDECLARED)
         out.append(make(row))

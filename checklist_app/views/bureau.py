@@ -28,7 +28,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField, validators
 
-from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, clock
+from schemas import Condition, CountySettings, Declaration, clock, declares, is_tick
 from schemas.pledge import ROLES
 from schemas.verdict import LEGAL_CONDITIONS
 
@@ -180,7 +180,7 @@ def declaration_answers(row: dict) -> list[tuple[str, list[tuple[str, object, bo
     return [
         (
             section.title,
-            [(info.title, row.get(name), info.annotation is bool) for name, info in section.model_fields.items()],
+            [(info.title, row.get(name), is_tick(info)) for name, info in section.model_fields.items()],
         )
         for section in Declaration.sections
     ]
@@ -209,7 +209,7 @@ def school(code: str):
     return render_template(
         "bureau/school.html",
         school=school,
-        is_bureau=school["kind"] == BUREAU_KIND,
+        is_bureau=not declares(school["kind"]),
         versions=versions,
         chosen=chosen,
         latest=versions[0] if versions else None,
@@ -260,7 +260,7 @@ def setting_text(key: str, value) -> str:
     field = CountySettings.model_fields.get(key)
     if value is None or value == "":
         return UNSET
-    if field is not None and field.annotation is bool:
+    if field is not None and is_tick(field):
         return YES_NO.get(value, str(value))
     return str(value)
 

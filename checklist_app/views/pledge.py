@@ -97,10 +97,8 @@ def _add_rule_errors(pledge_form) -> None:
     The model checks its rules only once every field is valid; a person on a phone should not
     have to send the form twice to learn that an item was left unticked.
     """
-    partial = schemas.Pledge.model_construct(**pledge_form.model_data())
-    for rule in schemas.Pledge.all_rules():
-        if not rule.holds(partial):
-            add_error(pledge_form, rule.field, rule.message)
+    for field, message in schemas.Pledge.broken_rules(pledge_form.model_data()):
+        add_error(pledge_form, field, message)
 
 
 @bp.route("/<token>/receipt/<reference>")

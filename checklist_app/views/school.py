@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -31,13 +30,14 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from schemas import (
-    BUREAU_KIND,
     SECTION_BY_ID,
     SECTIONS,
     Declaration,
     Section,
     clock,
+    declares,
     field_messages,
+    is_tick,
     verdict,
 )
 
@@ -228,14 +228,8 @@ def assess(answers: dict[str, dict | None]) -> Assessment:
     assessment = Assessment(states)
     # Rules across sections (not_home_14_days ≤ all people, the promise) are checked as soon as
     # the sections they read are valid, so a section shows 需修改 before the submit refuses it.
-    known = SimpleNamespace(**assessment.data())
-    for rule in Declaration.all_rules():
-        try:
-            holds = rule.holds(known)
-        except AttributeError:  # a section this rule reads is not valid yet
-            continue
-        if not holds:
-            assessment.note(rule.field, rule.message)
+    for field_name, message in Declaration.broken_rules(assessment.data()):
+        assessment.note(field_name, message)
     return assessment
 
 
@@ -246,7 +240,7 @@ def raw_from_row(model, row: dict, keep_promise: bool = False) -> dict[str, str]
         value = row.get(name)
         if value is None or (name == PROMISE and not keep_promise):
             continue
-        if info.annotation is bool:
+        if is_tick(info):
             if value:
                 raw[name] = "y"
         elif isinstance(value, float):
@@ -277,11 +271,11 @@ def answer_rows(model, raw: dict | None, previous: dict | None = None) -> list[d
     raw = raw or {}
     rows = []
     for name, info in model.model_fields.items():
-        is_tick = info.annotation is bool
-        value = (name in raw) if is_tick else raw.get(name, "")
-        row = {"name": name, "label": info.title, "tick": is_tick, "value": value, "changed": False}
+        tick = is_tick(info)
+        value = (name in raw) if tick else raw.get(name, "")
+        row = {"name": name, "label": info.title, "tick": tick, "value": value, "changed": False}
         if previous is not None and raw.get(name) != previous.get(name):
-            before = (name in previous) if is_tick else previous.get(name, "")
+            before = (name in previous) if tick else previous.get(name, "")
             row.update(changed=True, before=before)
         rows.append(row)
     return rows
@@ -312,7 +306,7 @@ def _page_globals() -> dict:
 @school_required
 def index():
     school = current_school()
-    if school["kind"] == BUREAU_KIND:
+    if not declares(school["kind"]):
         return render_template("school/index.html", school=school, declares=False)
     db = get_db()
     assessment = assess(current_answers(db, g.school_code))

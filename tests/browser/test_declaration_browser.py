@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 import schemas
 from checklist_app import storage
-from schemas import SECTIONS, CountySettings, School
+from schemas import SECTIONS, CountySettings, School, is_tick
 from tests.conftest import valid_declaration_answers
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ def no_sideways_scroll(page) -> None:
 def fill_section(page, model, answers) -> None:
     for name, info in model.model_fields.items():
         value = answers.get(name)
-        if info.annotation is bool:
+        if is_tick(info):
             if value:
                 page.check(f"#{name}")
         elif value is not None:
