@@ -36,6 +36,7 @@ from schemas import (
     SECTIONS,
     Declaration,
     Section,
+    Standing,
     clock,
     field_messages,
     verdict,
@@ -287,17 +288,9 @@ def answer_rows(model, raw: dict | None, previous: dict | None = None) -> list[d
     return rows
 
 
-# --- verdicts as stored and as they would be today -------------------------------------------
-
-
-def standing(db, row: dict | None) -> dict | None:
-    """A version's stored verdict and the one today's county settings give; `differs` when the
-    value or the gaps are not the same."""
-    if row is None:
-        return None
-    stored = storage.stored_verdict(row)
-    today = storage.verdict_now(row, get_settings())
-    return {"row": row, "stored": stored, "today": today, "differs": today.differs_from(stored)}
+def standing(row: dict | None) -> Standing | None:
+    """A version's stored verdict and the one today's county settings give."""
+    return storage.standing_of(row, get_settings()) if row is not None else None
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -322,7 +315,7 @@ def index():
         declares=True,
         states=assessment.states.values(),
         complete=assessment.complete,
-        standing=standing(db, storage.latest_declaration(db, g.school_code)),
+        standing=standing(storage.latest_declaration(db, g.school_code)),
         ledger_today=storage.ledger_report_on(db, g.school_code, clock.today()),
     )
 
@@ -445,7 +438,7 @@ def history():
     return render_template(
         "school/history.html",
         versions=[{"row": row, "stored": storage.stored_verdict(row)} for row in rows],
-        standing=standing(db, rows[0] if rows else None),
+        standing=standing(rows[0] if rows else None),
     )
 
 
@@ -465,5 +458,5 @@ def version(version: int):
         previous=previous,
         sections=sections,
         changes=sum(r["changed"] for s in sections for r in s["rows"]),
-        standing=standing(db, row),
+        standing=standing(row),
     )

@@ -6,7 +6,7 @@ import sqlite3
 
 from flask import Flask, current_app
 
-from schemas import VERDICT_LABELS, Condition, clock
+from schemas import SELF_CHECK_STANDARD, VERDICT_LABELS, clock
 from schemas.ledger import BACKDATE_DAYS
 
 from .db import get_settings
@@ -31,7 +31,7 @@ def _globals() -> dict:
     return {
         "bureau_name": bureau_name,
         "verdict_labels": VERDICT_LABELS,
-        "condition_labels": Condition.LABELS,
+        "self_check_standard": SELF_CHECK_STANDARD,
         "login_wait_minutes": login_wait_minutes(),
         "backdate_days": BACKDATE_DAYS,
     }
