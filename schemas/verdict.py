@@ -7,6 +7,7 @@ named by its words, so no page needs to know which groups exist.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
 from functools import cache
 from typing import NamedTuple
@@ -133,6 +134,13 @@ class Standing(NamedTuple):
 
 # What the dashboard keeps of a standing, one plain value each (see Standing.summary).
 SUMMARY_COLUMNS = ("version", "submitted_at", "verdict_stored", "verdict_now", "legal_gaps_now", "changed")
+
+
+def gaps_in_words(stored: str | None) -> str:
+    """Gaps as a version stores them (JSON) as people read them in a spreadsheet, each under its
+    group's words: 条件二 学校基本防控条件具备：校园内已进行彻底消毒（需勾选）；……"""
+    gaps = Verdict.stored(READY, json.loads(stored) if stored else []).gaps
+    return "；".join(f"{g.group}：{g.label}（{g.requirement}）" for g in gaps)
 
 
 @cache  # a model's fields are fixed once it is defined; a county's verdicts ask this per school
