@@ -116,9 +116,9 @@ def test_an_invalid_section_is_kept_as_typed_and_shown_again_with_its_errors(sch
     response = save_section(school, "people", valid_declaration_answers(), staff_total="五十")
     page = text(response)
     assert response.status_code == 200
-    assert "<title>错误:" in page
+    assert "<title>错误：" in page
     assert 'href="#staff_total"' in page  # the summary links to the field
-    assert field_error(page, "staff_total") == "错误:教职工总数请填写整数"
+    assert field_error(page, "staff_total") == "错误：教职工总数请填写整数"
     assert storage.load_drafts(db, "SCH01")["people"]["staff_total"] == "五十"
     again = text(school.get("/school/declaration/people"))
     assert 'value="五十"' in again and field_error(again, "staff_total")
@@ -128,8 +128,8 @@ def test_a_section_page_names_its_policy_heading_and_marks_optional_fields(schoo
     page = text(school.get("/school/declaration/teaching_prep"))
     policy = SECTION_BY_ID["teaching_prep"].policy
     assert f'href="{policy.url()}"' in page
-    assert "领导班子会召开日期(选填)" in page
-    assert "教学分工已调整到位(选填)" not in page
+    assert "领导班子会召开日期（选填）" in page
+    assert "教学分工已调整到位（选填）" not in page
 
 
 def test_blank_optional_answers_are_no_answer_and_the_section_is_saved(school, db):
@@ -369,7 +369,7 @@ def test_the_history_lists_every_version_and_a_version_shows_what_changed(school
     changed = re.findall(r'summary-list__row changed">\s*<dt>([^<]+)</dt>', second)
     assert changed == ["测温仪器(台)"]
     words = re.sub(r"<[^>]+>", "", second)
-    assert "有 1 项变化" in words and "上次为:4" in words
+    assert "有 1 项变化" in words and "上次为：4" in words
     first = text(school.get("/school/declarations/1"))
     assert "这是本校的第一次申报" in first and "summary-list__row changed" not in first
 

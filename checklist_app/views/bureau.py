@@ -28,13 +28,14 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField, validators
 
-from schemas import BUREAU_KIND, CountySettings, Declaration, clock
+from schemas import BUREAU_KIND, CountySettings, clock
 from schemas.pledge import ROLES
 
 from .. import storage
 from ..county import standings as county
 from ..exchange import exports
 from ..web import qr
+from ..web.answers import version_answers
 from ..web.auth import (
     bureau_required,
     check_admin_login,
@@ -173,17 +174,6 @@ def _school_or_404(code: str) -> dict:
     return school
 
 
-def declaration_answers(row: dict) -> list[tuple[str, list[tuple[str, object, bool]]]]:
-    """(section title, [(label, value, is_tick)]) in form order, for the summary list."""
-    return [
-        (
-            section.title,
-            [(info.title, row.get(name), info.annotation is bool) for name, info in section.model_fields.items()],
-        )
-        for section in Declaration.sections
-    ]
-
-
 @bp.route("/schools/<code>")
 @bureau_required
 def school(code: str):
@@ -201,7 +191,7 @@ def school(code: str):
         chosen=chosen,
         latest=versions[0] if versions else None,
         standing=storage.standing_of(chosen, get_settings()) if chosen else None,
-        answers=declaration_answers(chosen) if chosen else None,
+        answers=version_answers(chosen) if chosen else None,
         roster=storage.roster_status(db, code),
         roles=ROLES,
         pledge_link=link,

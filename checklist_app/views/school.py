@@ -11,7 +11,6 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -43,6 +42,7 @@ from schemas import (
 )
 
 from .. import storage
+from ..web.answers import PROMISE, answer_rows, raw_from_row, version_answers
 from ..web.auth import (
     check_school_login,
     current_school,
@@ -77,7 +77,6 @@ NOT_FILLED = "“{title}”尚未填写"
 
 # The promise is asked afresh for every version: it is needed to submit, not to save a draft, and
 # it is not carried over into the next declaration.
-PROMISE = "truthful"
 PROMISE_SECTION = Declaration.section_of(PROMISE).section_id
 
 SUBMIT_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -240,23 +239,6 @@ def assess(answers: dict[str, dict | None]) -> Assessment:
     return assessment
 
 
-def raw_from_row(model, row: dict, keep_promise: bool = False) -> dict[str, str]:
-    """A stored version's answers of one model as a form would post them."""
-    raw: dict[str, str] = {}
-    for name, info in model.model_fields.items():
-        value = row.get(name)
-        if value is None or (name == PROMISE and not keep_promise):
-            continue
-        if info.annotation is bool:
-            if value:
-                raw[name] = "y"
-        elif isinstance(value, float):
-            raw[name] = format(Decimal(str(value)).normalize(), "f")
-        else:
-            raw[name] = str(value)
-    return raw
-
-
 def current_answers(db, school_code: str) -> dict[str, dict | None]:
     """Each section's draft; else the last submitted answers (a new declaration starts from
     them); else None, not started."""
@@ -271,21 +253,6 @@ def current_answers(db, school_code: str) -> dict[str, dict | None]:
 def typed_answers(form: ModelForm) -> dict[str, str]:
     """What was typed, blanks left out: an empty box is no answer, whatever its type."""
     return {name: value for name, value in raw_values(form).items() if value.strip()}
-
-
-def answer_rows(model, raw: dict | None, previous: dict | None = None) -> list[dict]:
-    """The answers of a section for a summary list; `changed` against a previous version."""
-    raw = raw or {}
-    rows = []
-    for name, info in model.model_fields.items():
-        is_tick = info.annotation is bool
-        value = (name in raw) if is_tick else raw.get(name, "")
-        row = {"name": name, "label": info.title, "tick": is_tick, "value": value, "changed": False}
-        if previous is not None and raw.get(name) != previous.get(name):
-            before = (name in previous) if is_tick else previous.get(name, "")
-            row.update(changed=True, before=before)
-        rows.append(row)
-    return rows
 
 
 def standing(row: dict | None) -> Standing | None:
@@ -449,9 +416,7 @@ def version(version: int):
     db = get_db()
     row = _version_row(version)
     previous = storage.previous_declaration(db, g.school_code, version)
-    answers = raw_from_row(Declaration, row, keep_promise=True)
-    before = raw_from_row(Declaration, previous, keep_promise=True) if previous else None
-    sections = [{"model": model, "rows": answer_rows(model, answers, before)} for model in SECTIONS]
+    sections = version_answers(row, previous)
     return render_template(
         "school/version.html",
         row=row,

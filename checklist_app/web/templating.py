@@ -40,5 +40,9 @@ def _globals() -> dict:
 def init_app(app: Flask) -> None:
     app.context_processor(_globals)
     app.add_template_filter(mask_phone)
-    app.add_template_global(clock.show, "when")
-    app.add_template_filter(clock.show, "when")
+    # times and days as people read them, in Beijing time: templates never slice ISO text.
+    # `day` is a filter only: the ledger's pages name the day they show `day`.
+    for name, function in (("when", clock.show), ("month_day", clock.month_day), ("short", clock.short)):
+        app.add_template_global(function, name)
+        app.add_template_filter(function, name)
+    app.add_template_filter(clock.day, "day")
