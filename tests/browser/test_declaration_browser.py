@@ -81,7 +81,7 @@ def test_a_school_completes_the_whole_declaration_on_a_phone(live_app, page, acc
     page.get_by_role("button", name="提交申报").click()
 
     expect(page).to_have_url(re.compile(r"/school/declarations/1/result$"))
-    expect(page.locator(".panel__verdict")).to_have_text("结论:" + schemas.VERDICT_LABELS["ready"])
+    expect(page.locator(".panel__verdict")).to_have_text("结论：" + schemas.VERDICT_LABELS["ready"])
     no_sideways_scroll(page)
     page.screenshot(path=SCREENSHOTS["result"], full_page=True)
 
