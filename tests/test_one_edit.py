@@ -4,6 +4,7 @@ nothing else changed (the model is swapped for a copy that has the item)."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -11,7 +12,6 @@ import pytest
 import schemas
 from checklist_app import demo, storage
 from checklist_app.site import pages
-from checklist_app.storage import migrations
 from checklist_app.web.forms import form_class, form_from_raw, validated
 from schemas import READY, Condition, CountySettings, dictionary, examples, verdict
 from schemas.base import Requirement, item
@@ -40,8 +40,10 @@ def new_schema(monkeypatch):
     """The references to the declaration and its sections, pointed at the copy with the item."""
     monkeypatch.setattr(schemas, "SECTIONS", NEW_SECTIONS)
     monkeypatch.setattr(examples, "Declaration", NewDeclaration)
-    monkeypatch.setitem(migrations.TABLE_MODELS, "declarations", NewDeclaration)
-    monkeypatch.setitem(dictionary.MODELS, "declarations", NewDeclaration)
+    monkeypatch.setitem(dictionary.TABLE_MODELS, "declarations", NewDeclaration)
+    for table in ("declarations", "latest_declarations"):  # the allowlist's entries name their model
+        public = dictionary.PUBLIC_TABLES[table]
+        monkeypatch.setitem(dictionary.PUBLIC_TABLES, table, dataclasses.replace(public, model=NewDeclaration))
 
 
 def test_the_form_asks_for_the_new_item_and_requires_it(app, new_schema):
@@ -74,7 +76,7 @@ def test_the_demo_declares_the_new_item_and_meets_it(new_schema):
 
 def test_the_site_checklist_lists_the_new_item(new_schema):
     row = next(line for line in pages.checklist_markdown().splitlines() if LABEL in line)
-    assert "C2" in row and "需至少 3 瓶" in row
+    assert "条件二" in row and "需至少 3 瓶" in row
 
 
 def test_the_data_dictionary_describes_the_new_column(new_schema):
