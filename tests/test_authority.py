@@ -355,9 +355,9 @@ def test_the_bureau_sees_both_schools(app, world):
     assert MARKERS["school_b"][1] in client.get("/bureau/schools/SCHB").get_data(as_text=True)
 
 
-def test_a_session_past_its_lifetime_is_anonymous_again(app, world):
+def test_a_session_past_its_lifetime_is_anonymous_again(app, world, monkeypatch):
     client = client_as(app, "school_a", world["identities"])
-    with client.session_transaction() as session:
-        session["seen"] = dt.datetime(2020, 1, 1).timestamp()
+    later = clock.now() + app.permanent_session_lifetime + dt.timedelta(seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
     response = client.get("/school/")
     assert mismatch(response, SCHOOL_LOGIN, "/school/") is None

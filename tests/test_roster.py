@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import time
 
 import openpyxl
 import pytest
@@ -16,6 +15,7 @@ from PIL import Image
 import schemas
 from checklist_app import storage
 from checklist_app.exchange.imports import TableError, parse_roster
+from tests import sessions
 from tests.conftest import csrf_token, valid_pledge_answers
 
 STAFF = "/school/staff/"
@@ -23,9 +23,7 @@ UNSIGNED_MESSAGE = re.compile(r'<textarea[^>]*id="unsigned-message"[^>]*>(.*?)</
 
 
 def log_in(client, code: str) -> None:
-    with client.session_transaction() as sess:
-        sess["school_code"] = code
-        sess["seen"] = time.time()
+    sessions.log_in(client, school_code=code)
 
 
 def sign(app, token: str, name: str, phone: str) -> None:
@@ -260,9 +258,7 @@ def test_the_staff_page_needs_a_school_login(app, db, make_school):
 def test_a_bureau_admin_session_is_not_a_school(app, make_school):
     make_school()
     admin = app.test_client()
-    with admin.session_transaction() as sess:
-        sess["admin"] = "admin"
-        sess["seen"] = time.time()
+    sessions.log_in(admin, admin="admin")
     assert admin.get(STAFF).status_code == 403
 
 

@@ -31,7 +31,15 @@ from .derived import DERIVED_TABLES
 from .migrations import MIGRATIONS
 
 # Tables never in a download: secrets, work in progress, bookkeeping and what is derived.
-PRIVATE_TABLES = ("admins", "declaration_drafts", "login_failures", "_sqlite_migrations", *DERIVED_TABLES)
+PRIVATE_TABLES = (
+    "admins",
+    "declaration_drafts",
+    "login_failures",
+    "login_throttles",
+    "sessions",
+    "_sqlite_migrations",
+    *DERIVED_TABLES,
+)
 # Columns that hold secrets: left out of a download's copy of their table.
 SECRET_COLUMNS = {"schools": ("access_code_hash", "pledge_token")}
 

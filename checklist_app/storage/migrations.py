@@ -169,6 +169,23 @@ def m003_derived_standings_and_tallies(db: sqlite_utils.Database) -> None:
     recount_tallies(db)
 
 
+@MIGRATIONS()
+def m004_sessions_and_throttles(db: sqlite_utils.Database) -> None:
+    """Sessions kept on the server so that they can end (issue 18), and the one audit row each
+    throttled account or address gets per window, with its count of attempts."""
+    db["sessions"].create(
+        {"token_sha256": str, "kind": str, "subject": str, "created_at": float, "seen_at": float},
+        pk="token_sha256",
+        not_null={"kind", "subject", "created_at", "seen_at"},
+    )
+    db["sessions"].create_index(["kind", "subject"])
+    db["login_throttles"].create(
+        {"key": str, "window_start": float, "audit_id": int, "attempts": int},
+        pk="key",
+        not_null={"window_start", "audit_id", "attempts"},
+    )
+
+
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "declarations": Declaration,
     "pledges": Pledge,

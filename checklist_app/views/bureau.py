@@ -44,10 +44,9 @@ from ..web.auth import (
     safe_next,
     start_session,
     throttle_keys,
-    too_many_failures,
+    throttled,
 )
 from ..web.db import data_version, get_db, get_settings
-from ..web.errors import render_error
 from ..web.forms import error_list, form_class, validated
 from ..web.links import base_url, issued_codes_csv, pledge_url
 
@@ -88,9 +87,9 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip()[:USERNAME_MAX]
         keys = throttle_keys("admin", username)
-        if too_many_failures(keys):
-            storage.log_event(get_db(), f"admin:{username}", "login.throttled")
-            return render_error(429)
+        refused = throttled(keys, f"admin:{username}")
+        if refused:
+            return refused
         if check_admin_login(username, form.password.data):
             note_login(keys, True, f"admin:{username}")
             start_session(admin=username)

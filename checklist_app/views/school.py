@@ -53,10 +53,9 @@ from ..web.auth import (
     school_required,
     start_session,
     throttle_keys,
-    too_many_failures,
+    throttled,
 )
 from ..web.db import get_db, get_settings
-from ..web.errors import render_error
 from ..web.forms import (
     ModelForm,
     add_error,
@@ -108,8 +107,9 @@ def login():
         typed = form.school_code.data.strip()
         code = storage.school_code_matching(get_db(), typed) or typed
         keys = throttle_keys("school", code.upper())
-        if too_many_failures(keys):
-            return render_error(429)
+        refused = throttled(keys, f"school:{code[:40]}")
+        if refused:
+            return refused
         ok = check_school_login(code, form.access_code.data.strip())
         note_login(keys, ok, f"school:{code[:40]}")
         if ok:
