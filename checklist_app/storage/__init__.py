@@ -91,6 +91,7 @@ from .pledges import (  # noqa: F401
     record_pledge,
     replace_roster,
     roster_status,
+    signed_in,
 )
 from .retention import (  # noqa: F401
     purge_before,

@@ -36,6 +36,7 @@ PRIVATE_TABLES = (
     "declaration_drafts",
     "login_failures",
     "login_throttles",
+    "pledge_browsers",
     "sessions",
     "_sqlite_migrations",
     *DERIVED_TABLES,
