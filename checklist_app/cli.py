@@ -253,7 +253,7 @@ def build_site() -> None:
 
 
 @main.command(help="Serve the site and the app with a production WSGI server (gunicorn).")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", "host_given", help="Address to listen on. Default: 127.0.0.1 (this machine only).")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 8000)), type=int, help="Default: $PORT or 8000.")
 @click.option(
     "--workers",
@@ -262,10 +262,16 @@ def build_site() -> None:
     help="Server processes. Default: one per CPU core this process may use.",
 )
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="Threads per process.")
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+def serve(host_given: str | None, port: int, workers: int, threads: int) -> None:
+    host = host_given or "127.0.0.1"
     app = _app()  # migrates the database once, before any worker starts
     release_connections(app)  # a worker must not inherit this process's SQLite connections
-    click.echo(f"服务已启动:http://{host}:{port}/  (按 Ctrl+C 停止)")
+    url = links.server_url(host, port)
+    click.echo(f"服务已启动：{url}/  （按 Ctrl+C 停止）")
+    if host_given is None:
+        click.echo("只接受本机的访问（127.0.0.1）。要让其他电脑访问，请加 --host 0.0.0.0，并在前面配置 nginx。")
     # a worker (also one gunicorn starts again later) only opens the database: were it to
-    # migrate and fail, gunicorn would stop the whole server
-    serving.run_server(lambda: create_app({"MIGRATE": False}), host, port, workers=workers, threads=threads)
+    # migrate and fail, gunicorn would stop the whole server; links are made from the address
+    # served unless CHECKLIST_BASE_URL says otherwise
+    config = {"MIGRATE": False, "SERVER_URL": url}
+    serving.run_server(lambda: create_app(config), host, port, workers=workers, threads=threads)
