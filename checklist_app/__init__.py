@@ -47,7 +47,7 @@ def default_config() -> dict:
 def secret_key_beside(database: str) -> str:
     """A secret key generated once and kept beside the database (mode 0600)."""
     path = Path(database).parent / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

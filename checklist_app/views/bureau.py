@@ -242,6 +242,25 @@ def rotate_pledge_link(code: str):
     return redirect(url_for("bureau.school", code=code, _anchor="pledge-link"))
 
 
+@bp.route("/schools/<code>/sessions/end", methods=["POST"])
+@bureau_required
+def end_school_sessions(code: str):
+    _school_or_404(code)
+    ended = storage.end_sessions_of(get_db(), "school", code)
+    storage.log_event(get_db(), actor(), "sessions.end", code, {"sessions": ended})
+    flash(f"已结束本校的 {ended} 个登录会话。")
+    return redirect(url_for("bureau.school", code=code, _anchor="logins"), 303)
+
+
+@bp.route("/schools/<code>/unlock", methods=["POST"])
+@bureau_required
+def unlock_school(code: str):
+    _school_or_404(code)
+    storage.unlock_account(get_db(), f"school:{code.upper()}", actor())
+    flash("已解除本校的登录限制。")
+    return redirect(url_for("bureau.school", code=code, _anchor="logins"), 303)
+
+
 # --- county settings -------------------------------------------------------------------------
 
 YES_NO = {True: "是", False: "否"}  # 1 and 0 hash as True and False

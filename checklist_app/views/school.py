@@ -12,7 +12,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from types import SimpleNamespace
 
 from flask import (
@@ -65,6 +64,7 @@ from ..web.forms import (
     raw_values,
     validated,
 )
+from ..web.memo import bytes_bounded
 
 bp = Blueprint("school", __name__, url_prefix="/school")
 
@@ -204,7 +204,7 @@ class Assessment:
             self.submit_problems.append(problem)
 
 
-@lru_cache(maxsize=4096)
+@bytes_bounded(budget=8 * 1024 * 1024, largest=256 * 1024)
 def checked_section(model: type[Section], answers: tuple[tuple[str, str], ...], day: dt.date):
     """(the model the answers make or None, their problems in page order), the section alone.
 
