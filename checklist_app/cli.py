@@ -124,6 +124,22 @@ def admin_create(username: str, password_stdin: bool) -> None:
     click.echo(f"已创建教育局账号 {username}")
 
 
+@admin.command("end-sessions", help="End every session of a bureau account (every browser logged in as it).")
+@click.argument("username")
+def admin_end_sessions(username: str) -> None:
+    db = _db(_app())
+    ended = storage.end_sessions_of(db, "admin", username)
+    storage.log_event(db, "cli", "sessions.end", f"admin:{username}", {"sessions": ended})
+    click.echo(f"已结束教育局账号 {username} 的 {ended} 个登录会话。")
+
+
+@admin.command("unlock", help="Lift the login limit of a bureau account (failures counted against it).")
+@click.argument("username")
+def admin_unlock(username: str) -> None:
+    storage.unlock_account(_db(_app()), f"admin:{username}", actor="cli")
+    click.echo(f"已解除教育局账号 {username} 的登录限制。")
+
+
 @main.command(help="Write a consistent snapshot of the live database (no secrets) to FILE.")
 @click.argument("file", type=click.Path(dir_okay=False))
 def export(file: str) -> None:

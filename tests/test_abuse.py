@@ -10,7 +10,7 @@ import stat
 from checklist_app import create_app, storage
 from checklist_app.views import school as school_views
 from schemas import clock
-from tests.bureau_support import PASSWORD, create_admin, login
+from tests.bureau_support import ADMIN, PASSWORD, create_admin, login
 from tests.conftest import csrf_token
 
 LOGIN = "/school/login"
@@ -212,3 +212,32 @@ def test_the_section_check_cache_is_bounded_in_bytes(app):
         for n in range(100):
             cache(model, (("note", f"{n:03d}" * 50_000),), clock.today())
     assert 0 < cache.size <= cache.budget
+
+
+def test_the_bureau_can_end_every_schools_sessions_at_once(app, db, make_school):
+    school = logged_in_school(app, make_school)
+    bureau = app.test_client()
+    create_admin(db)
+    assert login(bureau).status_code == 302
+    token = csrf_token(bureau, "/bureau/codes")
+    assert bureau.post("/bureau/sessions/end", data={"csrf_token": token}).status_code == 303
+    assert school.get("/school/").status_code == 302
+    assert bureau.get("/bureau/").status_code == 200  # the bureau's own session goes on
+
+
+def test_the_cli_ends_an_accounts_sessions_and_lifts_its_login_limit(app, client, db, monkeypatch):
+    from click.testing import CliRunner
+
+    from checklist_app.cli import main
+
+    create_admin(db)
+    assert login(client).status_code == 302
+    env = {"CHECKLIST_DB": app.config["DATABASE"], "CHECKLIST_SECRET_KEY": "k"}
+    result = CliRunner(env=env).invoke(main, ["admin", "end-sessions", ADMIN])
+    assert result.exit_code == 0 and "1 个登录会话" in result.output
+    assert client.get("/bureau/").status_code == 302
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        login(client, password="wrong password")
+    assert login(client).status_code == 429
+    assert CliRunner(env=env).invoke(main, ["admin", "unlock", ADMIN]).exit_code == 0
+    assert login(client).status_code == 302

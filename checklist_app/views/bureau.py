@@ -252,6 +252,15 @@ def end_school_sessions(code: str):
     return redirect(url_for("bureau.school", code=code, _anchor="logins"), 303)
 
 
+@bp.route("/sessions/end", methods=["POST"])
+@bureau_required
+def end_all_school_sessions():
+    ended = storage.end_sessions_of(get_db(), "school")
+    storage.log_event(get_db(), actor(), "sessions.end", "school:*", {"sessions": ended})
+    flash(f"已结束全部学校的 {ended} 个登录会话。")
+    return redirect(url_for("bureau.codes", _anchor="end-sessions"), 303)
+
+
 @bp.route("/schools/<code>/unlock", methods=["POST"])
 @bureau_required
 def unlock_school(code: str):
