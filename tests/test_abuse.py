@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 
 from checklist_app import create_app, storage
@@ -241,3 +242,16 @@ def test_the_cli_ends_an_accounts_sessions_and_lifts_its_login_limit(app, client
     assert login(client).status_code == 429
     assert CliRunner(env=env).invoke(main, ["admin", "unlock", ADMIN]).exit_code == 0
     assert login(client).status_code == 302
+
+
+def test_every_test_the_security_page_names_exists():
+    from checklist_app import REPO_ROOT
+
+    page = (REPO_ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b(test_\w+)\b(?!\.py)", page))
+    defined = {
+        m
+        for path in (REPO_ROOT / "tests").rglob("test_*.py")
+        for m in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)
+    }
+    assert named and named <= defined, sorted(named - defined)
