@@ -145,6 +145,15 @@ EXPECTED: dict[str, list[Case]] = {
         Case("POST", {"code": "@code_b"}, bureau_page(Redirect("/bureau/schools/SCHB"))),  # not confirmed: unchanged
         Case("POST", {"code": "NO-SUCH-SCHOOL"}, bureau_page(404)),
     ],
+    "bureau.end_school_sessions": [
+        Case("POST", {"code": "@code_b"}, bureau_page(Redirect("/bureau/schools/SCHB"))),
+        Case("POST", {"code": "NO-SUCH-SCHOOL"}, bureau_page(404)),
+    ],
+    "bureau.unlock_school": [
+        Case("POST", {"code": "@code_b"}, bureau_page(Redirect("/bureau/schools/SCHB"))),
+        Case("POST", {"code": "NO-SUCH-SCHOOL"}, bureau_page(404)),
+    ],
+    "bureau.end_all_school_sessions": [Case("POST", {}, bureau_page(Redirect("/bureau/codes")))],
     "bureau.settings": [
         Case("GET", {}, bureau_page()),
         Case("POST", {}, bureau_page(200), data={"mask_days": "-1"}),  # refused, shown again

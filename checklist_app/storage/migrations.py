@@ -182,7 +182,10 @@ def m004_sessions_and_throttles(db: sqlite_utils.Database) -> None:
     db["sessions"].create_index(["kind", "subject"])
     # which browser signed a pledge (the SHA-256 of its session's CSRF secret): that browser
     # sees the receipt again, anyone else only that the person signed and when
-    db["pledge_browsers"].create({"reference": str, "browser_sha256": str}, pk="reference", not_null={"browser_sha256"})
+    # (if_not_exists: code of this release writing into a database not yet migrated makes it)
+    db["pledge_browsers"].create(
+        {"reference": str, "browser_sha256": str}, pk="reference", not_null={"browser_sha256"}, if_not_exists=True
+    )
     db["login_throttles"].create(
         {"key": str, "window_start": float, "audit_id": int, "attempts": int},
         pk="key",
