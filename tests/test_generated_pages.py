@@ -53,7 +53,7 @@ def test_checklist_page_names_each_items_group_by_its_words_as_the_bureaus_stand
 
 
 def test_pledge_page_shows_the_very_text_the_form_shows(built_site):
-    text = visible_text(page_html(built_site, "pledge/"))
+    text = visible_text(page_html(built_site, "pledge-text/"))
     for line in schemas.pledge_text().splitlines():
         assert line in text, line
 

@@ -184,7 +184,7 @@ def test_generated_pages_exist_with_their_titles(site):
     from checklist_app.site import pages as site_pages
 
     pages = site_pages.generated_pages()
-    assert {"checklist.md", "pledge.md", "data-dictionary.md"} <= set(pages)
+    assert {"checklist.md", "pledge-text.md", "data-dictionary.md"} <= set(pages)
     for src, markdown in pages.items():
         assert not (CONTENT / src).exists(), f"{src} is generated; it must not be in content/"
         title = re.search(r"^# (.+)$", markdown, re.M).group(1).strip()
@@ -193,7 +193,7 @@ def test_generated_pages_exist_with_their_titles(site):
 
 def test_checklist_and_pledge_pages_are_titled_as_the_site_links_them(site):
     assert "开学准备自查清单" in parse(html_of(site, "checklist.md")).h1[0]
-    assert "教职工疫情防控承诺书" in parse(html_of(site, "pledge.md")).h1[0]
+    assert "教职工疫情防控承诺书" in parse(html_of(site, "pledge-text.md")).h1[0]
 
 
 @pytest.mark.parametrize("term", SPEECH_TERMS)

@@ -3,7 +3,8 @@
 - on_config names the site after the bureau of the deployment's configuration
   (county.toml), so the masthead says what the app's headers say;
 - on_files adds the pages generated from ``schemas/`` (checklist, pledge, data
-  dictionary) and reads the directive registry's front matter;
+  dictionary), the app's icon as /favicon.ico, and reads the directive registry's
+  front matter;
 - on_page_markdown fills in the registry's index table and each directive's
   header, and puts the app's base URL into links that point into the app and
   the bureau's and region's names where a page writes {{ bureau_name }} or
@@ -41,6 +42,8 @@ SOURCE_LINE = "依据：[局长在全县教育系统期初工作安排视频会�
 WITHOUT_SOURCE = {SPEECH_PAGE, REGISTRY_INDEX, "data-dictionary.md"}
 PLACEHOLDER = re.compile(r"\{\{\s*(app_url|bureau_name|region_name)\s*\}\}")
 SITE_NAME = "{bureau}开学工作平台"
+# The one icon, the app's: the site serves it at /favicon.ico, where browsers look for it.
+FAVICON = Path(_ROOT) / "checklist_app" / "static" / "favicon.ico"
 SITE_DESCRIPTION = "{bureau}关于疫情防控、网上教学和开学工作的要求，学校开学准备自查申报和教职工疫情防控承诺书。"
 
 _registry: dict[str, directives.Directive] = {}
@@ -80,6 +83,7 @@ def on_files(files, config):
         if files.get_file_from_path(src_uri) is not None:
             raise PluginError(f"{src_uri} is generated from schemas/; remove it from {config.docs_dir}")
         files.append(File.generated(config, src_uri, content=markdown))
+    files.append(File.generated(config, "favicon.ico", content=FAVICON.read_bytes()))
 
     _registry.clear()
     for file in files.documentation_pages():

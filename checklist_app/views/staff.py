@@ -7,6 +7,7 @@ Every page is the logged-in school's own: the school code comes from the session
 from __future__ import annotations
 
 from io import BytesIO
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -96,12 +97,17 @@ def refusal(error: TableError) -> str:
 def qr_png():
     school = current_school()
     image = qr.png(pledge_url(school["pledge_token"]))
-    return send_file(
-        BytesIO(image),
-        mimetype="image/png",
-        as_attachment=True,
-        download_name=f"承诺书二维码-{school['code']}.png",
+    response = send_file(BytesIO(image), mimetype="image/png")
+    response.headers["Content-Disposition"] = attachment(
+        f"承诺书二维码-{school['code']}.png", ascii_name=f"pledge-qr-{school['code']}.png"
     )
+    return response
+
+
+def attachment(name: str, ascii_name: str) -> str:
+    """A Chinese file name, and for a client that reads only `filename` an ASCII one that still
+    says what the file is (werkzeug would drop the Chinese and leave `-CODE.png`)."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 @bp.route("/roster-template.csv")

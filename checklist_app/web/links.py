@@ -10,7 +10,8 @@ import socket
 
 from flask import current_app
 
-ISSUED_CODES_COLUMNS = ["code", "name", "access_code", "pledge_url"]
+ISSUED_CODES_COLUMNS = ["code", "name", "access_code", "pledge_url"]  # the CLI's file: for scripts
+ISSUED_CODES_HEADERS = ["学校代码", "学校名称", "访问码", "承诺书链接"]  # the page's copy box: for people
 
 
 def base_url(config=None) -> str:
@@ -35,10 +36,10 @@ def pledge_url(token: str, base: str | None = None) -> str:
     return f"{base if base is not None else base_url()}/pledge/{token}"
 
 
-def issued_codes_csv(issued: list[dict], base: str) -> str:
+def issued_codes_csv(issued: list[dict], base: str, headers: list[str] = ISSUED_CODES_COLUMNS) -> str:
     """Issued codes as CSV text: code, name, access code (shown this once) and pledge link."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(ISSUED_CODES_COLUMNS)
+    writer.writerow(headers)
     writer.writerows([r["code"], r["name"], r["access_code"], pledge_url(r["pledge_token"], base)] for r in issued)
     return out.getvalue()

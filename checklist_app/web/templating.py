@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, current_app
+from markupsafe import Markup, escape
 
 from schemas import SELF_CHECK_STANDARD, VERDICT_LABELS, clock
 from schemas.ledger import BACKDATE_DAYS
@@ -13,6 +16,15 @@ def mask_phone(phone: str | None) -> str:
     if not phone or len(phone) < 7:
         return phone or ""
     return f"{phone[:3]}****{phone[-4:]}"
+
+
+URL_BREAK_AFTER = re.compile(r"(?<=[/?&=.])(?!/)")
+
+
+def url_breaks(url: str) -> Markup:
+    """A URL that may wrap only after / ? & = or . (a <wbr> there), never inside a word: a
+    printed link stays readable and can be typed from paper."""
+    return Markup("<wbr>").join(escape(part) for part in URL_BREAK_AFTER.split(url))
 
 
 def bureau_name() -> str:
@@ -37,6 +49,7 @@ def _globals() -> dict:
 def init_app(app: Flask) -> None:
     app.context_processor(_globals)
     app.add_template_filter(mask_phone)
+    app.add_template_filter(url_breaks)
     # times and days as people read them, in Beijing time: templates never slice ISO text.
     # `day` is a filter only: the ledger's pages name the day they show `day`.
     for name, function in (("when", clock.show), ("month_day", clock.month_day), ("short", clock.short)):
