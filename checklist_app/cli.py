@@ -13,6 +13,8 @@ import click
 
 from . import REPO_ROOT, create_app, storage
 from .deployment import DeploymentError
+from .exchange import exports
+from .exchange.about import Origin
 from .exchange.imports import TableError, parse_schools_file
 from .storage import archive
 from .web import links, serving
@@ -144,11 +146,21 @@ def admin_unlock(username: str) -> None:
     click.echo(f"已解除教育局账号 {username} 的登录限制。")
 
 
-@main.command(help="Write a consistent snapshot of the live database (no secrets) to FILE.")
+@main.command(
+    help="Write a consistent snapshot of the live database (no secrets) to FILE: .sqlite or .db, .xlsx, or .zip (CSV)."
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 def export(file: str) -> None:
-    storage.snapshot(_db(_app()), file)
-    click.echo(f"已导出:{file}")
+    kind = exports.FORMATS.get(Path(file).suffix.lower())
+    if kind is None:
+        raise click.ClickException(
+            f"不认识文件 {file} 的扩展名：请用 .sqlite 或 .db（SQLite 数据库）、.xlsx（Excel 工作簿）或 .zip（CSV 压缩包）。"
+        )
+    app = _app()
+    db = _db(app)
+    exports.export_to(db, Path(file), kind, Origin.now(app.config["DEPLOYMENT"]))
+    storage.log_event(db, "cli", "export.download", Path(file).name)
+    click.echo(f"已导出：{file}")
 
 
 RESTORE_REFUSALS = {

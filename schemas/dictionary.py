@@ -39,6 +39,8 @@ class PublicTable:
     model: type[BaseModel] | None = None
     fields: tuple[str, ...] | None = None
     view: bool = False
+    generated: bool = False  # made in each download (its data dictionary), not kept in the database
+    labels: tuple[tuple[str, str], ...] = ()  # headers of this table's own columns
 
     @property
     def public_columns(self) -> frozenset[str]:
@@ -46,6 +48,7 @@ class PublicTable:
         return frozenset((*self.columns, *fields))
 
 
+DICTIONARY_COLUMNS = ("table_name", "table_title", "column_name", "column_title", "type", "description", "codes")
 _DECLARATION_COLUMNS = (
     "id",
     "school_code",
@@ -62,51 +65,75 @@ _DECLARATION_COLUMNS = (
 PUBLIC_TABLES: dict[str, PublicTable] = {
     "schools": PublicTable(
         "学校",
-        "全县学校及教育局机关名单(每个单位一行)。",
+        "全县学校及教育局机关名单（每个单位一行）。",
         ("access_code_issued_at", "created_at", "updated_at"),
         model=TABLE_MODELS["schools"],
     ),
     "declarations": PublicTable(
         "申报记录",
-        "学校开学准备自查申报:每提交一次为一个版本,一行;含提交时的结论和缺项。",
+        "学校开学准备自查申报：每提交一次为一个版本，一行；含提交时的结论和缺项。",
         _DECLARATION_COLUMNS,
         model=TABLE_MODELS["declarations"],
     ),
     "latest_declarations": PublicTable(
         "最新申报",
-        "视图:每所学校最新提交的一个版本。",
+        "视图：每所学校最新提交的一个版本。",
         _DECLARATION_COLUMNS,
         model=TABLE_MODELS["declarations"],
         view=True,
     ),
     "pledges": PublicTable(
         "承诺书",
-        "教职工疫情防控承诺书:每人每个承诺书版本一行。",
+        "教职工疫情防控承诺书：每人每个承诺书版本一行。",
         ("id", "school_code", "pledge_version", "text_sha256", "reference", "submitted_at"),
         model=TABLE_MODELS["pledges"],
     ),
     "roster": PublicTable(  # the roster's name, phone and role are the pledge's
         "教职工名册",
-        "学校上传的教职工名单,用于核对未签名单。",
+        "学校上传的教职工名单，用于核对未签名单。",
         ("id", "school_code", "uploaded_at"),
         model=Pledge,
         fields=("name", "phone", "role"),
     ),
     "ledger_reports": PublicTable(
         "台账日报",
-        "师生跟踪台账日报:每所学校每天一行。",
+        "师生跟踪台账日报：每所学校每天一行。",
         ("id", "school_code", "submitted_at", "updated_at", "late"),
         model=TABLE_MODELS["ledger_reports"],
     ),
     "settings": PublicTable(
         "县级设置",
-        "县级设置(教育局可修改,每次修改记入操作日志)。",
+        "县级设置（教育局可修改，每次修改记入操作日志）。",
         ("key", "value", "updated_at", "updated_by"),
     ),
     "audit_log": PublicTable(
         "操作日志",
-        "操作日志:登录、设置修改、访问码发放、数据下载等。",
+        "操作日志：登录、设置修改、访问码发放、数据下载等。",
         ("id", "at", "actor", "action", "target", "detail"),
+    ),
+    # What travels with every download, so a file sent by email explains itself; the XLSX and
+    # the CSV zip show both as their 说明 sheet (说明.csv).
+    "download_info": PublicTable(
+        "下载信息",
+        "本次下载的县（区）、教育局、数据时间和程序版本。",
+        ("item", "title", "value"),
+        generated=True,
+        labels=(("item", "项目代码"), ("title", "项目"), ("value", "内容")),
+    ),
+    "data_dictionary": PublicTable(
+        "数据字典",
+        "本次下载中每个表和每一列的名称、类型、含义，以及代码与其文字。",
+        DICTIONARY_COLUMNS,
+        generated=True,
+        labels=(
+            ("table_name", "表"),
+            ("table_title", "表名称"),
+            ("column_name", "列"),
+            ("column_title", "列标题"),
+            ("type", "类型"),
+            ("description", "说明"),
+            ("codes", "代码及其含义"),
+        ),
     ),
 }
 
@@ -123,8 +150,8 @@ FIXED_COLUMNS = {
     "version": "版本",
     "submitted_at": "提交时间",
     "schema_version": "表单版本",
-    "verdict": "判定(提交时)",
-    "gaps": "缺项(提交时)",
+    "verdict": "判定（提交时）",
+    "gaps": "缺项（提交时）",
     "submit_key": "提交标识",
     "pledge_version": "承诺书版本",
     "text_sha256": "承诺书文本 SHA-256",
@@ -152,7 +179,7 @@ NOTES = {
     "text_sha256": "据此可证明签署时显示的承诺书全文",
     "value": "JSON",
     "detail": "JSON",
-    "late": "晚于县里规定的截止时间提交:1 是,0 否",
+    "late": "晚于县里规定的截止时间提交：1 是，0 否",
 }
 
 
@@ -166,13 +193,15 @@ def table_description(table: str) -> str:
 
 def column_label(table: str, column: str) -> str:
     """The Chinese header of a column of a downloaded table."""
-    model = PUBLIC_TABLES[table].model if table in PUBLIC_TABLES else None
-    if model is not None and column in model.model_fields:
-        return model.model_fields[column].title or column
+    public = PUBLIC_TABLES.get(table)
+    if public is not None and column in dict(public.labels):
+        return dict(public.labels)[column]
+    if public is not None and public.model is not None and column in public.model.model_fields:
+        return public.model.model_fields[column].title or column
     return FIXED_COLUMNS.get(column, column)
 
 
 def column_description(table: str, column: str) -> str:
     """The header and, where it helps, a note: the data dictionary's 说明 column."""
     note = NOTES.get(column)
-    return f"{column_label(table, column)}({note})" if note else column_label(table, column)
+    return f"{column_label(table, column)}（{note}）" if note else column_label(table, column)

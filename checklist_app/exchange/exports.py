@@ -1,10 +1,12 @@
-"""The bureau's downloads in the formats bureaus open: CSV (in a zip) and Excel.
+"""The bureau's downloads: the SQLite snapshot, and for people CSV (in a zip) and Excel.
 
-Both are made from a snapshot file (`storage.snapshot`), never from the live tables, so a long
-export holds no transaction on the live database. They read the same allowlist as the snapshot
-(`schemas.dictionary.PUBLIC_TABLES`): only its tables, views and columns are written, in its
-order, whatever else a snapshot file might hold. Rows are streamed from SQLite to the file a thousand at a time, so memory
-stays flat whatever the size. No Flask here.
+All are made from a snapshot file (`storage.snapshot`), never from the live tables, so a long
+export holds no transaction on the live database; the snapshot carries its data dictionary
+(`about`). CSV and Excel read the same allowlist as the snapshot (`schemas.dictionary.PUBLIC_TABLES`):
+only its tables, views and columns are written, in its order, whatever else a snapshot file might
+hold, with Chinese headers and values as people read them (`schemas.readable`): words for codes,
+dates as dates. A 说明 sheet (说明.csv) comes first. Rows are streamed from SQLite to the file a
+thousand at a time, so memory stays flat whatever the size. No Flask here.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import math
+import os
 import re
 import sqlite3
+import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -22,17 +27,46 @@ from typing import Any, Iterator
 
 import xlsxwriter
 
+from schemas import readable
 from schemas.dictionary import PUBLIC_TABLES, column_label, public_columns, table_name
-from schemas.verdict import VERDICT_LABELS, gaps_in_words
+
+from .. import storage
+from .about import Origin, add_to_snapshot
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 WIDTH_SAMPLE_ROWS = 200
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+ABOUT_NAME = "说明"
+ABOUT_TABLES = ("download_info", "data_dictionary")  # shown together as 说明
+# The formats a file name's extension asks for (`checklist export FILE`).
+FORMATS = {".sqlite": "sqlite", ".db": "sqlite", ".xlsx": "xlsx", ".zip": "csv.zip"}
+
+
 def download_name(stem: str, extension: str, when: dt.datetime) -> str:
     """checklist-20261129-1405.sqlite: dated, so downloads on different days do not collide."""
     return f"{stem}-{when:%Y%m%d-%H%M}.{extension}"
+
+
+def export(db, workdir: Path, kind: str, origin: Origin) -> Path:
+    """A snapshot of the live database, with its data dictionary, as `kind` (sqlite, xlsx or
+    csv.zip), made in `workdir`: the one way the web download and the command line export."""
+    snapshot = storage.snapshot(db, Path(workdir) / "snapshot.sqlite")
+    add_to_snapshot(snapshot, origin)
+    if kind == "csv.zip":
+        return write_csv_zip(snapshot, Path(workdir) / "export.zip")
+    if kind == "xlsx":
+        return write_xlsx(snapshot, Path(workdir) / "export.xlsx", title=origin.bureau_name)
+    return snapshot
+
+
+def export_to(db, dest: Path, kind: str, origin: Origin) -> Path:
+    """`export` into the file `dest`, put in place whole (a reader never sees half a file)."""
+    dest = Path(dest).resolve()
+    with tempfile.TemporaryDirectory(prefix=".checklist-export-", dir=dest.parent) as workdir:
+        os.replace(export(db, Path(workdir), kind, origin), dest)
+    return dest
 
 
 # --- reading the snapshot --------------------------------------------------------------------
@@ -43,9 +77,10 @@ def open_snapshot(path: str | Path) -> sqlite3.Connection:
 
 
 def relations(conn: sqlite3.Connection) -> list[str]:
-    """The snapshot's tables and views that are on the allowlist, in its order."""
+    """The snapshot's tables and views that are on the allowlist, in its order (less the two
+    the 说明 sheet shows)."""
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    return [name for name in PUBLIC_TABLES if name in names]
+    return [name for name in PUBLIC_TABLES if name in names and name not in ABOUT_TABLES]
 
 
 def columns(conn: sqlite3.Connection, relation: str) -> list[str]:
@@ -62,25 +97,23 @@ def rows(conn: sqlite3.Connection, relation: str, limit: int | None = None) -> I
     yield from conn.execute(sql)
 
 
-# Columns whose stored codes people read as words in a spreadsheet; the SQLite download keeps
-# the codes, and its data dictionary says what they mean.
-IN_WORDS = {
-    "verdict": lambda value: VERDICT_LABELS.get(value, value),
-    "gaps": gaps_in_words,
-}
-
-
 def readable_rows(conn: sqlite3.Connection, relation: str, limit: int | None = None) -> Iterator[tuple]:
-    """The rows as the CSV and the Excel file show them: coded columns in words."""
-    worded = [(i, IN_WORDS[c]) for i, c in enumerate(columns(conn, relation)) if c in IN_WORDS]
-    if not worded:
-        yield from rows(conn, relation, limit)
-        return
-    for row in rows(conn, relation, limit):
-        row = list(row)
-        for index, words in worded:
-            row[index] = words(row[index])
-        yield tuple(row)
+    """The rows as the CSV and the Excel file show them (`schemas.readable`): codes in words,
+    times as Beijing-time datetimes, dates as dates; the SQLite download keeps what is stored."""
+    return map(readable.row_reader(relation, columns(conn, relation)), rows(conn, relation, limit))
+
+
+def about_rows(conn: sqlite3.Connection) -> tuple[list[list], list[str], list[tuple]]:
+    """The 说明 sheet: (the lines about the download, the dictionary's headers, its rows); empty
+    for a file without them (a snapshot not made by `export`)."""
+    names = columns(conn, "data_dictionary")
+    if not names:
+        return [], [], []
+    info = [
+        [title, readable.moment(value) if item == "taken_at" else value]
+        for item, title, value in conn.execute("SELECT item, title, value FROM download_info ORDER BY rowid")
+    ]
+    return info, [column_label("data_dictionary", c) for c in names], list(rows(conn, "data_dictionary"))
 
 
 def _is_table(conn: sqlite3.Connection, relation: str) -> bool:
@@ -92,30 +125,40 @@ def _is_table(conn: sqlite3.Connection, relation: str) -> bool:
 
 
 def csv_cell(value: Any) -> Any:
-    """A text that Excel would take for a formula is kept as text (OWASP's CSV-injection advice)."""
+    """Times as Excel reads a date from CSV (2026-02-20 08:00:00, Beijing time), dates as
+    2026-02-20; a text that Excel would take for a formula is kept as text (OWASP's
+    CSV-injection advice)."""
+    if isinstance(value, dt.date):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
         return "'" + value
     return value
 
 
 def write_csv_zip(snapshot_path: str | Path, dest: str | Path) -> Path:
-    """One UTF-8 CSV with a BOM per table and view, headed with the column names."""
+    """说明.csv, then one UTF-8 CSV with a BOM per table and view, with Chinese headers."""
     dest = Path(dest)
     conn = open_snapshot(snapshot_path)
     try:
         with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            info, headers, dictionary = about_rows(conn)
+            _csv_member(archive, f"{ABOUT_NAME}.csv", [*info, [], headers, *dictionary])
             for relation in relations(conn):
-                with archive.open(f"{relation}.csv", "w") as raw:
-                    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                    writer = csv.writer(text)
-                    writer.writerow(columns(conn, relation))
-                    for row in readable_rows(conn, relation):
-                        writer.writerow([csv_cell(v) for v in row])
-                    text.flush()
-                    text.detach()
+                headers = [column_label(relation, c) for c in columns(conn, relation)]
+                _csv_member(archive, f"{relation}.csv", itertools.chain([headers], readable_rows(conn, relation)))
     finally:
         conn.close()
     return dest
+
+
+def _csv_member(archive: zipfile.ZipFile, name: str, lines) -> None:
+    with archive.open(name, "w") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        writer = csv.writer(text)
+        for line in lines:
+            writer.writerow([csv_cell(v) for v in line])
+        text.flush()
+        text.detach()
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -142,13 +185,15 @@ def sheet_name(relation: str, part: int = 1) -> str:
 
 
 def write_xlsx(snapshot_path: str | Path, dest: str | Path, title: str = "") -> Path:
-    """One sheet per table and view, Chinese headers, frozen header row, sensible widths.
+    """The 说明 sheet, then one sheet per table and view: Chinese headers, frozen header row,
+    sensible widths, times and dates as date cells.
 
     XlsxWriter lays the workbook out (sheets, header rows and their style, widths, the frozen
-    row, properties); the data rows are then streamed into its sheets as inline-string and number
-    cells, the form XlsxWriter itself writes in constant-memory mode. XlsxWriter spends some 5 µs
-    on a cell, which makes a province's 13 million cells more than a minute; written here in
-    bulk they take a fifth of that.
+    row, properties, the date formats of the date columns) and writes the small 说明 sheet; the
+    data rows are then streamed into its sheets as inline-string, number and date cells, the
+    form XlsxWriter itself writes in constant-memory mode. XlsxWriter spends some 5 µs on a
+    cell, which makes a province's 13 million cells more than a minute; written here in bulk
+    they take a fifth of that.
     """
     dest = Path(dest)
     conn = open_snapshot(snapshot_path)
@@ -157,34 +202,59 @@ def write_xlsx(snapshot_path: str | Path, dest: str | Path, title: str = "") -> 
         workbook = xlsxwriter.Workbook(layout, {"strings_to_formulas": False, "strings_to_urls": False})
         workbook.set_properties({"title": title, "company": title})
         header_format = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "border": 1, "text_wrap": True})
+        formats = {
+            "moment": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        }
+        _about_sheet(workbook, header_format, formats, *about_rows(conn))
         sheets: dict[str, tuple[str, int, int]] = {}  # member -> (relation, rows in it, columns)
         for relation in relations(conn):
             names = columns(conn, relation)
             headers = [column_label(relation, c) for c in names]
             widths = column_widths(headers, list(readable_rows(conn, relation, WIDTH_SAMPLE_ROWS)))
+            styles = [formats.get(readable.kind(relation, c)) for c in names]
             (total,) = conn.execute(f'SELECT COUNT(*) FROM "{relation}"').fetchone()
             per_sheet = XLSX_MAX_ROWS - 1  # the header takes a row
             for part in range(1, max(1, math.ceil(total / per_sheet)) + 1):
-                _new_sheet(workbook, header_format, sheet_name(relation, part), headers, widths)
+                _new_sheet(workbook, header_format, sheet_name(relation, part), headers, widths, styles)
                 in_part = min(per_sheet, total - (part - 1) * per_sheet)
-                sheets[f"xl/worksheets/sheet{len(sheets) + 1}.xml"] = (relation, max(in_part, 0), len(names))
+                sheets[f"xl/worksheets/sheet{len(sheets) + 2}.xml"] = (relation, max(in_part, 0), len(names))
         workbook.close()
-        _fill_sheets(conn, layout, dest, sheets)
+        date_styles = {dt.datetime: formats["moment"].xf_index, dt.date: formats["date"].xf_index}
+        _fill_sheets(conn, layout, dest, sheets, date_styles)
     finally:
         conn.close()
     return dest
 
 
-def _new_sheet(workbook, header_format, name: str, headers: list[str], widths: list[int]):
-    sheet = workbook.add_worksheet(name)
-    for index, width in enumerate(widths):
+def _about_sheet(workbook, header_format, formats, info: list[list], headers: list[str], dictionary: list[tuple]):
+    """说明: where and when the download was taken, then the data dictionary."""
+    sheet = workbook.add_worksheet(ABOUT_NAME)
+    for index, width in enumerate(column_widths(headers, dictionary)):
         sheet.set_column(index, index, width)
+    for row, (label, value) in enumerate(info):
+        sheet.write_string(row, 0, label, header_format)
+        if isinstance(value, dt.datetime):
+            sheet.write_datetime(row, 1, value, formats["moment"])
+        else:
+            sheet.write(row, 1, value)
+    start = len(info) + 1
+    sheet.write_row(start, 0, headers, header_format)
+    for offset, line in enumerate(dictionary, start=start + 1):
+        sheet.write_row(offset, 0, line)
+    sheet.freeze_panes(start + 1, 0)
+
+
+def _new_sheet(workbook, header_format, name: str, headers: list[str], widths: list[int], styles: list):
+    sheet = workbook.add_worksheet(name)
+    for index, (width, style) in enumerate(zip(widths, styles, strict=True)):
+        sheet.set_column(index, index, width, style)
     sheet.write_row(0, 0, headers, header_format)
     sheet.freeze_panes(1, 0)
     return sheet
 
 
-def _fill_sheets(conn: sqlite3.Connection, layout: io.BytesIO, dest: Path, sheets: dict) -> None:
+def _fill_sheets(conn: sqlite3.Connection, layout: io.BytesIO, dest: Path, sheets: dict, styles: dict) -> None:
     """Copy the laid-out workbook to `dest`, each sheet's rows streamed in after its header row.
     A table's sheets come one after another, so one cursor per table serves all its parts."""
     cursors: dict[str, Iterator[tuple]] = {}
@@ -204,11 +274,13 @@ def _fill_sheets(conn: sqlite3.Connection, layout: io.BytesIO, dest: Path, sheet
             # a member over 2 GiB needs ZIP64: guess generously from the cells it will hold
             with out.open(target, "w", force_zip64=count * width * 64 > 2**31) as member:
                 member.write(head.encode("utf-8"))
-                for chunk in _row_chunks(letters, cursor, count):
+                for chunk in _row_chunks(letters, cursor, count, styles):
                     member.write(chunk)
                 member.write(("</sheetData>" + tail).encode("utf-8"))
 
 
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system, as XlsxWriter counts
+ONE_DAY = dt.timedelta(days=1)
 DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 XLSX_MAX_TEXT = 32_767  # characters in a cell; XlsxWriter cuts longer text there too
 NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
@@ -228,14 +300,16 @@ def column_letters(count: int) -> list[str]:
     return letters
 
 
-def _row_chunks(letters: list[str], cursor: Iterator[tuple], count: int, size: int = 1000) -> Iterator[bytes]:
+def _row_chunks(
+    letters: list[str], cursor: Iterator[tuple], count: int, styles: dict, size: int = 1000
+) -> Iterator[bytes]:
     """`count` rows from `cursor` as <row> elements numbered from 2, `size` rows at a time."""
     chunk: list[str] = []
     for number in range(2, count + 2):
         row = next(cursor)
         cells = "".join(
             [
-                xlsx_cell(f"{letter}{number}", value)
+                xlsx_cell(f"{letter}{number}", value, styles)
                 for letter, value in zip(letters, row, strict=True)
                 if value is not None
             ]
@@ -249,11 +323,16 @@ def _row_chunks(letters: list[str], cursor: Iterator[tuple], count: int, size: i
         yield "".join(chunk).encode("utf-8")
 
 
-def xlsx_cell(ref: str, value: Any) -> str:
-    """One cell as XlsxWriter writes it in constant-memory mode: a number, or text inline (a
-    formula never: text starting with = stays text). Empty text makes no cell."""
+def xlsx_cell(ref: str, value: Any, styles: dict | None = None) -> str:
+    """One cell as XlsxWriter writes it in constant-memory mode: a number, a date (a number in
+    a date format: `styles` maps datetime and date to its style), or text inline (a formula
+    never: text starting with = stays text, with no ' before it). Empty text makes no cell."""
     if isinstance(value, (int, float)) and math.isfinite(value):
         return f'<c r="{ref}"><v>{value:.16G}</v></c>'
+    if isinstance(value, dt.date) and styles:
+        kind = dt.datetime if isinstance(value, dt.datetime) else dt.date
+        serial = (value - EXCEL_EPOCH) / ONE_DAY if kind is dt.datetime else (value - EXCEL_EPOCH.date()).days
+        return f'<c r="{ref}" s="{styles[kind]}"><v>{serial:.16G}</v></c>'
     text = value if isinstance(value, str) else str(value)
     if not text:
         return ""

@@ -8,9 +8,10 @@ from schemas import Condition, is_tick, meta
 from schemas.dictionary import PUBLIC_TABLES, column_description, public_columns, table_description, table_name
 
 from .. import storage
+from ..exchange.about import GENERATED_SQL
 
 CHECKLIST = "checklist.md"
-PLEDGE = "pledge.md"
+PLEDGE = "pledge-text.md"  # not pledge.md: the app owns /pledge (PRODUCT.md)
 DATA_DICTIONARY = "data-dictionary.md"
 
 
@@ -117,14 +118,19 @@ def data_dictionary_markdown() -> str:
     with the types of a freshly migrated database."""
     db = storage.open_db(":memory:")
     storage.migrate(db)
+    for sql in GENERATED_SQL.values():  # made in each download
+        db.execute(sql)
     lines = [
         "# 数据字典",
         "",
-        "教育局下载的数据(SQLite 数据库、CSV 压缩包、Excel 工作簿)包含以下各表。"
+        "教育局下载的数据（SQLite 数据库、CSV 压缩包、Excel 工作簿）包含以下各表。"
         "下载中不含访问码、密码、承诺书链接令牌和未提交的草稿。",
         "",
-        "列类型:INTEGER 为整数,勾选项以 1 表示“是”、0 表示“否”;REAL 为小数;"
-        "TEXT 为文字、日期(YYYY-MM-DD)或时间(ISO 8601,北京时间 +08:00)。",
+        "列类型：INTEGER 为整数，勾选项以 1 表示“是”、0 表示“否”；REAL 为小数；"
+        "TEXT 为文字、日期（YYYY-MM-DD）或时间（ISO 8601，北京时间 +08:00）。"
+        "SQLite 数据库保存这些代码，并带有 download_info 和 data_dictionary 两个表说明自身；"
+        "Excel 工作簿和 CSV 压缩包供人阅读：表头为中文，代码显示为文字，日期和时间为北京时间，"
+        "第一个工作表（说明.csv）是下载信息和数据字典。",
         "",
     ]
     for table in PUBLIC_TABLES:

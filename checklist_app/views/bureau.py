@@ -34,6 +34,7 @@ from schemas.pledge import ROLES
 from .. import storage
 from ..county import standings as county
 from ..exchange import exports
+from ..exchange.about import Origin
 from ..web import qr
 from ..web.answers import version_answers
 from ..web.auth import (
@@ -48,8 +49,7 @@ from ..web.auth import (
 )
 from ..web.db import data_version, get_db, get_settings
 from ..web.forms import error_list, form_class, validated
-from ..web.links import base_url, issued_codes_csv, pledge_url
-from ..web.templating import bureau_name
+from ..web.links import ISSUED_CODES_HEADERS, base_url, issued_codes_csv, pledge_url
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
 
@@ -337,7 +337,7 @@ def codes():
     return render_template(
         "bureau/code_sheet.html",
         cards=cards,
-        codes_csv=issued_codes_csv(issued, base_url()),
+        codes_csv=issued_codes_csv(issued, base_url(), ISSUED_CODES_HEADERS),
         login_url=f"{base_url()}/school/login",
     )
 
@@ -354,13 +354,7 @@ def _export(extension: str):
     db = get_db()
     workdir = Path(tempfile.mkdtemp(prefix="checklist-export-"))
     try:
-        snapshot = storage.snapshot(db, workdir / "snapshot.sqlite")
-        if extension == "csv.zip":
-            path = exports.write_csv_zip(snapshot, workdir / "export.zip")
-        elif extension == "xlsx":
-            path = exports.write_xlsx(snapshot, workdir / "export.xlsx", title=bureau_name())
-        else:
-            path = snapshot
+        path = exports.export(db, workdir, extension, Origin.now(current_app.config["DEPLOYMENT"]))
         handle = open(path, "rb")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,91 @@
+"""What every download says about itself: where and when it was taken (`download_info`) and what
+each table, column and code means (`data_dictionary`). The SQLite download carries both as
+tables; the XLSX and the CSV zip show them as their 说明 sheet. No Flask here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from importlib import metadata
+
+from schemas import clock, readable
+from schemas.dictionary import PUBLIC_TABLES, column_description, column_label, public_columns, table_name
+
+DISTRIBUTION = "county-reopening-portal"
+# The two tables made in each download, with their SQLite types.
+GENERATED_SQL = {
+    "download_info": "CREATE TABLE download_info (item TEXT PRIMARY KEY, title TEXT NOT NULL, value TEXT)",
+    "data_dictionary": (
+        "CREATE TABLE data_dictionary (table_name TEXT NOT NULL, table_title TEXT NOT NULL, "
+        "column_name TEXT NOT NULL, column_title TEXT NOT NULL, type TEXT NOT NULL, "
+        "description TEXT NOT NULL, codes TEXT NOT NULL, PRIMARY KEY (table_name, column_name))"
+    ),
+}
+KIND_WORDS = {"moment": "表格中为日期时间（北京时间）", "date": "表格中为日期"}
+
+
+def program_version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where and when a download was taken."""
+
+    region_name: str
+    bureau_name: str
+    taken_at: dt.datetime  # Beijing time
+
+    @classmethod
+    def now(cls, deployment) -> Origin:
+        """Taken now, by the deployment `county.toml` describes."""
+        return cls(deployment.region_name, deployment.bureau_name, clock.now())
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [
+            ("region_name", "县（区）", self.region_name),
+            ("bureau_name", "教育局", self.bureau_name),
+            ("taken_at", "数据时间（北京时间）", self.taken_at.isoformat(timespec="seconds")),
+            ("program_version", "程序版本", program_version()),
+        ]
+
+
+def codes_in_words(table: str, column: str) -> str:
+    """teacher：教师；leader：学校领导 — every code of the column with its word."""
+    return "；".join(f"{code}：{word}" for code, word in readable.codes(table, column).items())
+
+
+def dictionary_rows(conn: sqlite3.Connection) -> list[tuple]:
+    """One row per public column of every public table the file at `conn` holds, in the
+    allowlist's order, typed as the file types it."""
+    rows = []
+    for table in PUBLIC_TABLES:
+        listed = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+        for column in [r for r in listed if r[1] in public_columns(table)]:
+            name = column[1]
+            note = KIND_WORDS.get(readable.kind(table, name), "")
+            description = column_description(table, name) + (f"；{note}" if note else "")
+            rows.append(
+                (table, table_name(table), name, column_label(table, name), column[2] or "TEXT", description)
+                + (codes_in_words(table, name),)
+            )
+    return rows
+
+
+def add_to_snapshot(path, origin: Origin) -> None:
+    """Write `download_info` and `data_dictionary` into the snapshot file at `path`."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        for sql in GENERATED_SQL.values():
+            conn.execute(sql)
+        conn.executemany("INSERT INTO download_info VALUES (?, ?, ?)", origin.rows())
+        conn.executemany("INSERT INTO data_dictionary VALUES (?, ?, ?, ?, ?, ?, ?)", dictionary_rows(conn))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
