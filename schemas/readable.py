@@ -17,6 +17,7 @@ from .settings import CountySettings
 from .verdict import VERDICT_LABELS, gaps_in_words
 
 TICK_WORDS = {1: "是", 0: "否"}
+BEIJING_OFFSET = "+08:00"
 # Columns that are not model fields and hold a moment (ISO text with its offset).
 MOMENTS = {"submitted_at", "created_at", "updated_at", "access_code_issued_at", "uploaded_at", "at"}
 # What each action of the audit log did; a code not here is shown as it is stored.
@@ -72,7 +73,11 @@ def kind(table: str, column: str) -> str:
 
 def moment(stamp: str | None) -> dt.datetime | None:
     """A stored moment as a naive datetime in Beijing time: what a spreadsheet cell holds."""
-    return clock.parse(stamp).replace(tzinfo=None) if stamp else None
+    if not stamp:
+        return None
+    if stamp.endswith(BEIJING_OFFSET) and len(stamp) == 25:  # as the clock stores it: no conversion
+        return dt.datetime.fromisoformat(stamp[:19])
+    return clock.parse(stamp).replace(tzinfo=None)
 
 
 def day(stamp: str | None) -> dt.date | None:
@@ -110,6 +115,9 @@ def row_reader(table: str, columns: list[str]) -> Callable[[tuple], tuple]:
     """A function from a stored row (of `columns`) to the row as people read it."""
     readers = [(i, r) for i, c in enumerate(columns) if (r := _reader(table, c)) is not None]
     setting = (columns.index("key"), columns.index("value")) if table == "settings" and "value" in columns else None
+
+    if not readers and setting is None:
+        return tuple
 
     def read(row: tuple) -> tuple:
         out = list(row)

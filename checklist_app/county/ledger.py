@@ -66,7 +66,7 @@ def missing_text(day: dt.date, missing: list[dict]) -> str:
     """未报名单: the schools without a report for the day, by township, to paste into a message."""
     if not missing:
         return ""
-    heading = f"{day.year}年{day.month}月{day.day}日师生跟踪台账日报未报学校(共 {len(missing)} 所):"
+    heading = f"{day.year}年{day.month}月{day.day}日师生跟踪台账日报未报学校（共 {len(missing)} 所）："
     return grouped_text(heading, [(school["township"], school["name"]) for school in missing])
 
 

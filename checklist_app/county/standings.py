@@ -11,10 +11,10 @@ from __future__ import annotations
 import heapq
 from collections import namedtuple
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Mapping
 
 from schemas import NOT_READY, READY, VERDICT_LABELS, declares
+from schemas.collation import by_pinyin, pinyin_key, school_order
 
 from .. import storage
 from . import charts
@@ -153,10 +153,10 @@ class TableQuery:
 
 def _sort_key(column: str):
     keys = {
-        "township": lambda r: r.township,
+        "township": lambda r: pinyin_key(r.township),
         "code": lambda r: r.code,
-        "name": lambda r: r.name,
-        "kind": lambda r: r.kind,
+        "name": lambda r: pinyin_key(r.name),
+        "kind": lambda r: pinyin_key(r.kind),
         "verdict": lambda r: STATUS_ORDER[r.status],
         "gaps": lambda r: r.legal_gaps_now if r.verdict_now is not None else None,
         "submitted_at": lambda r: r.submitted_at,
@@ -178,7 +178,7 @@ def select(rows: list[SchoolRow], query: TableQuery) -> list[SchoolRow]:
         if query.filtered
         else list(rows)
     )
-    chosen.sort(key=attrgetter("township", "code"))
+    chosen.sort(key=lambda r: school_order(r.township, r.name, r.code))
     key = _sort_key(query.sort)
     present = [r for r in chosen if key(r) is not None]
     missing = [r for r in chosen if key(r) is None]
@@ -188,8 +188,8 @@ def select(rows: list[SchoolRow], query: TableQuery) -> list[SchoolRow]:
 
 def choices(rows: list[SchoolRow]) -> dict[str, list[str]]:
     return {
-        "township": sorted({r.township for r in rows}),
-        "kind": sorted({r.kind for r in rows}),
+        "township": by_pinyin({r.township for r in rows}),
+        "kind": by_pinyin({r.kind for r in rows}),
     }
 
 
@@ -204,8 +204,14 @@ def _by_group(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def grouped_text(heading: str, pairs: list[tuple[str, str]]) -> str:
-    """A list to paste into a message: the heading, then one line per group, "group：a、b"."""
-    return "\n".join([heading] + [f"{group}：{'、'.join(items)}" for group, items in _by_group(pairs).items()])
+    """A list to paste into a message: the heading, then one line per group, "group：a、b",
+    groups and names by pinyin."""
+    ordered = sorted(pairs, key=lambda pair: (pinyin_key(pair[0]), pinyin_key(pair[1])))
+    return "\n".join([heading] + [f"{group}：{'、'.join(items)}" for group, items in _by_group(ordered).items()])
+
+
+def _town_key(item: tuple) -> tuple:
+    return pinyin_key(item[0])
 
 
 def undeclared_text(rows: list[SchoolRow]) -> str:
@@ -274,7 +280,7 @@ def readiness_chart(rows: list[SchoolRow]) -> str:
         "chart-readiness",
         "各乡镇学校开学条件",
         READINESS_SERIES,
-        [charts.StackedRow(town, tuple(values)) for town, values in sorted(towns.items())],
+        [charts.StackedRow(town, tuple(values)) for town, values in sorted(towns.items(), key=_town_key)],
     )
 
 

@@ -327,15 +327,30 @@ def xlsx_cell(ref: str, value: Any, styles: dict | None = None) -> str:
     """One cell as XlsxWriter writes it in constant-memory mode: a number, a date (a number in
     a date format: `styles` maps datetime and date to its style), or text inline (a formula
     never: text starting with = stays text, with no ' before it). Empty text makes no cell."""
+    if isinstance(value, str):
+        tail = _WORD_TAILS.get(value)
+        if tail is None:
+            if not value:
+                return ""
+            tail = _text_tail(value)
+            if len(value) <= SHORT_WORD and len(_WORD_TAILS) < 4096:  # 是, 教师, 本县内: many times over
+                _WORD_TAILS[value] = tail
+        return f'<c r="{ref}{tail}'
     if isinstance(value, (int, float)) and math.isfinite(value):
         return f'<c r="{ref}"><v>{value:.16G}</v></c>'
     if isinstance(value, dt.date) and styles:
         kind = dt.datetime if isinstance(value, dt.datetime) else dt.date
         serial = (value - EXCEL_EPOCH) / ONE_DAY if kind is dt.datetime else (value - EXCEL_EPOCH.date()).days
         return f'<c r="{ref}" s="{styles[kind]}"><v>{serial:.16G}</v></c>'
-    text = value if isinstance(value, str) else str(value)
-    if not text:
-        return ""
+    return xlsx_cell(ref, str(value), styles)
+
+
+SHORT_WORD = 8
+_WORD_TAILS: dict[str, str] = {}
+
+
+def _text_tail(text: str) -> str:
+    """A text cell after its reference: the inline string, escaped as XlsxWriter escapes it."""
     text = text[:XLSX_MAX_TEXT]
     if NEEDS_ESCAPE.search(text):
         text = LOOKS_ESCAPED.sub(r"_x005F\1", text)  # Excel would read "_x0041_" as "A"
@@ -343,4 +358,4 @@ def xlsx_cell(ref: str, value: Any, styles: dict | None = None) -> str:
         text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f'" t="inlineStr"><is><t{space}>{text}</t></is></c>'

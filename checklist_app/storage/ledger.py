@@ -7,6 +7,7 @@ import json
 
 import schemas
 from schemas import clock
+from schemas.collation import school_order
 from schemas.ledger import LedgerReport, is_late
 
 from .audit import audit
@@ -122,14 +123,13 @@ def ledger_day_totals(db, day: dt.date) -> dict:
 def ledger_day_schools(db, day: dt.date) -> list[dict]:
     """Every school (the bureau's organisation aside) with the time and lateness of its report of
     the day; `report_id` is None for a school that has not reported."""
-    return list(
-        db.query(
-            """SELECT s.code, s.name, s.township, r.id AS report_id, r.submitted_at, r.updated_at, r.late
+    rows = db.query(
+        """SELECT s.code, s.name, s.township, r.id AS report_id, r.submitted_at, r.updated_at, r.late
            FROM schools s LEFT JOIN ledger_reports r ON r.school_code = s.code AND r.report_date = ?
-           WHERE s.kind IN (SELECT value FROM json_each(?)) ORDER BY s.township, s.code""",
-            [day.isoformat(), DECLARING_KINDS_JSON],
-        )
+           WHERE s.kind IN (SELECT value FROM json_each(?))""",
+        [day.isoformat(), DECLARING_KINDS_JSON],
     )
+    return sorted(rows, key=lambda r: school_order(r["township"], r["name"], r["code"]))
 
 
 def ledger_township_days(db, first: dt.date, last: dt.date) -> list[dict]:

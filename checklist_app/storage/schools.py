@@ -8,6 +8,7 @@ import json
 import secrets
 
 from schemas import DECLARING_KINDS, School, clock
+from schemas.collation import school_order
 
 from .audit import audit
 from .columns import to_row
@@ -99,7 +100,8 @@ def school_by_pledge_token(db, token: str) -> dict | None:
 
 
 def list_schools(db) -> list[dict]:
-    return list(db.query("SELECT * FROM schools ORDER BY township, code"))
+    rows = db.query("SELECT * FROM schools")
+    return sorted(rows, key=lambda r: school_order(r["township"], r["name"], r["code"]))
 
 
 def issue_access_codes(db, codes: list[str] | None, actor: str) -> list[dict]:
