@@ -15,7 +15,7 @@ from . import REPO_ROOT, create_app, storage
 from .deployment import DeploymentError
 from .exchange import exports
 from .exchange.about import Origin
-from .exchange.imports import TableError, parse_schools_file
+from .exchange.imports import TableError, read_school_list
 from .storage import archive
 from .web import links, serving
 from .web.db import release_connections
@@ -77,16 +77,16 @@ def schools() -> None:
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_schools(file: str) -> None:
-    app = _app()
+    db = _db(_app())
     try:
-        rows = parse_schools_file(file)
+        rows = read_school_list(db, Path(file).read_bytes(), Path(file).name)
     except TableError as error:
-        click.echo("导入失败,未做任何更改:", err=True)
+        click.echo("导入失败，未做任何更改：", err=True)
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
-    created, updated = storage.upsert_schools(_db(app), rows, actor="cli")
-    click.echo(f"导入完成:新增 {created} 所,更新 {updated} 所。")
+    created, updated = storage.upsert_schools(db, rows, actor="cli")
+    click.echo(f"导入完成：新增 {created} 所，更新 {updated} 所。")
 
 
 @schools.command("issue-codes", help="Issue new access codes; writes CSV code,name,access_code,pledge_url.")

@@ -165,6 +165,11 @@ EXPECTED: dict[str, list[Case]] = {
     "bureau.export_sqlite": [Case("GET", {}, bureau_page())],
     "bureau.export_csv": [Case("GET", {}, bureau_page())],
     "bureau.export_xlsx": [Case("GET", {}, bureau_page())],
+    "school_list.upload": [Case("GET", {}, bureau_page())],
+    "school_list.preview": [Case("POST", {}, bureau_page(400))],  # no file chosen
+    "school_list.confirm": [Case("POST", {}, bureau_page(400))],  # no preview to confirm
+    "school_list.template_xlsx": [Case("GET", {}, bureau_page())],
+    "school_list.template_csv": [Case("GET", {}, bureau_page())],
     # --- the policy site, served at / by the catch-all
     "site.page": [
         Case("GET", {}, everyone(200)),

@@ -121,11 +121,11 @@ def test_a_roster_with_bad_rows_names_each_row_in_chinese_and_imports_nothing(cl
     text = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 400
     assert "<title>错误：" in text
-    assert "第 3 行:姓名至少填写 2 个字" in text
-    assert "第 4 行:请填写正确的手机号码" in text
-    assert "第 5 行:身份“校长”无法识别" in text
-    assert "第 6 行:" in text and "与第 2 行重复" in text
-    assert "第 2 行:" not in text
+    assert "第 3 行：姓名至少填写 2 个字" in text
+    assert "第 4 行：请填写正确的手机号码" in text
+    assert "第 5 行：身份“校长”无法识别" in text
+    assert "第 6 行：" in text and "与第 2 行重复" in text
+    assert "第 2 行：" not in text
     assert roster_rows(db, school["code"]) == STAFF_LIST  # the old list stands, nothing half-imported
 
 
@@ -134,7 +134,7 @@ def test_a_roster_row_with_a_control_character_is_named_and_nothing_is_imported(
     response = upload(client, csv_file([("赵六", "13800000004", "teacher"), ("钱\x00七", "13800000005", "teacher")]))
     text = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 400
-    assert "第 3 行:姓名含有看不见的控制字符" in text
+    assert "第 3 行：姓名含有看不见的控制字符" in text
     assert roster_rows(db, school["code"]) == STAFF_LIST
 
 
@@ -172,7 +172,7 @@ def test_parse_roster_accepts_keys_and_labels_and_refuses_other_roles():
     data, name = csv_file([("张三", "13800000001", "老师")])
     with pytest.raises(TableError) as error:
         parse_roster(data.getvalue(), name)
-    assert error.value.problems == ["第 2 行:身份“老师”无法识别,请填写教师、学校领导、职工、机关干部之一"]
+    assert error.value.problems == ["第 2 行：身份“老师”无法识别，请填写教师、学校领导、职工、机关干部之一"]
 
 
 # --- who has signed ----------------------------------------------------------------------------

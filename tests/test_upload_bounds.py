@@ -50,7 +50,7 @@ def test_reading_stops_at_the_first_problems_and_the_page_lists_fifty_and_the_co
     assert f"名单中问题超过 {MAX_PROBLEMS} 处，已停止检查" in text
     assert f"下面列出前 {PROBLEMS_SHOWN} 处" in text
     assert text.count("请填写正确的手机号码") == PROBLEMS_SHOWN
-    assert f"第 {PROBLEMS_SHOWN + 1} 行:" in text and f"第 {PROBLEMS_SHOWN + 2} 行:" not in text
+    assert f"第 {PROBLEMS_SHOWN + 1} 行：" in text and f"第 {PROBLEMS_SHOWN + 2} 行：" not in text
 
 
 def test_parsing_stops_at_the_problem_limit():

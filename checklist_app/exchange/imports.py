@@ -6,8 +6,8 @@ import csv
 import io
 import re
 import zipfile
-from pathlib import Path
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 from openpyxl import load_workbook
 from pydantic import ValidationError, create_model
@@ -15,6 +15,8 @@ from pydantic import ValidationError, create_model
 from schemas import Pledge, School, field_messages
 from schemas.base import ChecklistModel
 from schemas.pledge import ROLES
+
+from .. import storage
 
 
 class TableError(ValueError):
@@ -69,7 +71,7 @@ def read_rows(
     missing = sorted(set(headers.values()) - set(fields))
     if missing:
         wanted = "、".join(f"{k}" for k, v in headers.items() if v in missing and not k.isascii())
-        raise TableError([f"第 1 行:缺少列 {wanted}(或其英文列名 {', '.join(missing)})"])
+        raise TableError([f"第 1 行：缺少列 {wanted}（或其英文列名 {', '.join(missing)}）"])
     rows = blanks = 0
     for number, cells in enumerate(table, start=2):
         values = {f: str(c).strip() if c is not None else "" for f, c in zip(fields, cells, strict=False) if f}
@@ -91,7 +93,7 @@ def _decode(data: bytes) -> str:
         try:
             return data.decode("gb18030")
         except UnicodeDecodeError:
-            raise TableError(["无法识别文件编码,请另存为 UTF-8 编码的 CSV 或 XLSX 文件"]) from None
+            raise TableError(["无法识别文件编码，请另存为 UTF-8 编码的 CSV 或 XLSX 文件"]) from None
 
 
 def _bounded_lines(text: str) -> Iterator[str]:
@@ -106,7 +108,7 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
         for row in csv.reader(_bounded_lines(_decode(data))):
             yield row[:MAX_COLUMNS]
     except csv.Error:  # a cell over csv's field size limit, say: not a table a person made
-        raise TableError(["无法读取 CSV 文件,请确认文件内容是表格"]) from None
+        raise TableError(["无法读取 CSV 文件，请确认文件内容是表格"]) from None
 
 
 def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[list]:
@@ -117,7 +119,7 @@ def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[list]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError):
-        raise TableError(["无法读取 XLSX 文件,请确认文件未损坏"]) from None
+        raise TableError(["无法读取 XLSX 文件，请确认文件未损坏"]) from None
     if unpacked > XLSX_BYTES_BASE + max_rows * XLSX_BYTES_PER_ROW:
         raise TooLarge(f"XLSX 文件解压后过大，超过 {max_rows} 行名单应有的大小，未导入。请检查文件是否选错。")
     # read_only reads the sheets lazily: a damaged sheet fails while its rows are read
@@ -130,7 +132,7 @@ def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[list]:
     except TableError:
         raise
     except Exception:  # openpyxl raises many kinds for a damaged or disguised file
-        raise TableError(["无法读取 XLSX 文件,请确认文件未损坏"]) from None
+        raise TableError(["无法读取 XLSX 文件，请确认文件未损坏"]) from None
 
 
 class Problems:
@@ -161,20 +163,29 @@ SCHOOL_HEADERS = {
 }
 
 
-def parse_schools(data: bytes, filename: str) -> list[School]:
-    """Every row as a School, or TableError naming each bad row; nothing half-read."""
+def parse_schools(data: bytes, filename: str, known_codes: Iterable[str] = ()) -> list[School]:
+    """Every row as a School, or TableError naming each bad row; nothing half-read.
+
+    `known_codes` (the schools the database holds) help recognise a code a spreadsheet turned
+    into a number: 12 where the county writes 0012."""
     problems = Problems()
     schools: list[School] = []
     first_row: dict[str, int] = {}
-    for number, values in read_rows(data, filename, SCHOOL_HEADERS, MAX_SCHOOL_ROWS):
+    rows = list(read_rows(data, filename, SCHOOL_HEADERS, MAX_SCHOOL_ROWS))
+    zero_led = ZeroLedCodes([*known_codes, *(values["code"] for _n, values in rows)])
+    for number, values in rows:
+        lost = zero_led.lost_zeros(values["code"])
+        if lost:
+            problems.add(f"第 {number} 行：{lost_zeros_message(values['code'], lost)}")
+            continue
         try:
             school = School.model_validate(values)
         except ValidationError as error:
             for _f, message in field_messages(School, error):
-                problems.add(f"第 {number} 行:{message}")
+                problems.add(f"第 {number} 行：{message}")
             continue
         if school.code in first_row:
-            problems.add(f"第 {number} 行:学校代码 {school.code} 与第 {first_row[school.code]} 行重复")
+            problems.add(f"第 {number} 行：学校代码 {school.code} 与第 {first_row[school.code]} 行重复")
             continue
         first_row[school.code] = number
         schools.append(school)
@@ -184,9 +195,54 @@ def parse_schools(data: bytes, filename: str) -> list[School]:
     return schools
 
 
-def parse_schools_file(path: str | Path) -> list[School]:
-    path = Path(path)
-    return parse_schools(path.read_bytes(), path.name)
+class ZeroLedCodes:
+    """The county's codes that start with 0, to recognise one that lost its zeros in Excel or
+    WPS (which read 0012 as the number 12)."""
+
+    def __init__(self, codes: Iterable[str]):
+        led = [c for c in codes if c.isdigit() and c.startswith("0")]
+        self.by_digits = {c.lstrip("0"): c for c in led}
+        self.lengths = sorted({len(c) for c in led})
+
+    def lost_zeros(self, code: str) -> str | None:
+        """The code as it was written (0012), when `code` (12) looks like it lost its zeros."""
+        if not code.isdigit() or code.startswith("0"):
+            return None
+        if code in self.by_digits:
+            return self.by_digits[code]
+        longer = [n for n in self.lengths if n > len(code)]
+        return code.zfill(longer[0]) if longer else None
+
+
+def lost_zeros_message(code: str, written: str) -> str:
+    return (
+        f"学校代码“{code}”开头的 0 丢失了（应为“{written}”）。Excel 和 WPS 会把只有数字的代码当作数字，"
+        "去掉开头的 0。请把“学校代码”一列设为“文本”格式后重新输入代码（或在代码前加英文单引号 '），"
+        "再保存上传；从本系统下载的名单和模板中代码已是文本。"
+    )
+
+
+def read_school_list(db, data: bytes, filename: str) -> list[School]:
+    """The one reading of a school list, for `checklist schools import` and the bureau's upload
+    page alike: its rows checked, codes compared with those the database holds."""
+    return parse_schools(data, filename, storage.schools_by_code(db))
+
+
+@dataclass(frozen=True)
+class ListedSchool:
+    school: School
+    change: str  # 新增, 更新 or 不变
+
+
+def school_list_changes(db, schools: list[School]) -> list[ListedSchool]:
+    """What importing `schools` would do to each: add it, update it, or leave it as it is."""
+    known = storage.schools_by_code(db)
+    listed = []
+    for school in schools:
+        before = known.get(school.code)
+        same = before is not None and all(before[f] == getattr(school, f) for f in ("name", "kind", "township"))
+        listed.append(ListedSchool(school, "新增" if before is None else "不变" if same else "更新"))
+    return listed
 
 
 # --- the staff roster (issue 5) --------------------------------------------------------------
@@ -209,6 +265,16 @@ ROSTER_HEADERS = {
 ROLE_BY_LABEL = {label: key for key, label in ROLES.items()}
 
 
+SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")  # 1.38123E+10: Excel's doing
+
+
+def scientific_message(phone: str) -> str:
+    return (
+        f"手机号码“{phone}”被 Excel 改成了科学计数法，后几位数字已经丢失。"
+        "请把“手机号码”一列设为“文本”格式，重新输入完整号码后保存上传。"
+    )
+
+
 def _roster_values(values: dict[str, str]) -> dict[str, str]:
     """Undo what spreadsheets do to a phone (138 1234 5678, 13812345678.0); a role may be its label."""
     phone = re.sub(r"[\s-]", "", values.get("phone", ""))
@@ -222,18 +288,21 @@ def parse_roster(data: bytes, filename: str) -> list[dict[str, str]]:
     people: list[dict[str, str]] = []
     first_row: dict[tuple[str, str], int] = {}
     for number, raw in read_rows(data, filename, ROSTER_HEADERS, MAX_ROSTER_ROWS):
+        if SCIENTIFIC.match(raw.get("phone", "").strip()):
+            problems.add(f"第 {number} 行：{scientific_message(raw['phone'].strip())}")
+            continue
         values = _roster_values(raw)
         try:
             person = RosterEntry.model_validate(values)
         except ValidationError as error:
             for field, message in field_messages(RosterEntry, error):
                 if field == "role" and values["role"]:
-                    message = f"身份“{values['role']}”无法识别,请填写{'、'.join(ROLES.values())}之一"
-                problems.add(f"第 {number} 行:{message}")
+                    message = f"身份“{values['role']}”无法识别，请填写{'、'.join(ROLES.values())}之一"
+                problems.add(f"第 {number} 行：{message}")
             continue
         key = (person.name, person.phone)
         if key in first_row:
-            problems.add(f"第 {number} 行:{person.name}的姓名和手机号码与第 {first_row[key]} 行重复")
+            problems.add(f"第 {number} 行：{person.name}的姓名和手机号码与第 {first_row[key]} 行重复")
             continue
         first_row[key] = number
         people.append(person.model_dump())

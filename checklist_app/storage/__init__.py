@@ -107,6 +107,7 @@ from .schools import (  # noqa: F401
     rotate_pledge_token,
     school_by_pledge_token,
     school_code_matching,
+    schools_by_code,
     upgrade_access_code,
     upsert_schools,
 )

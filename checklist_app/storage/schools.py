@@ -91,6 +91,11 @@ def upsert_schools(db, schools: list[School], actor: str = "cli") -> tuple[int, 
     return created, updated
 
 
+def schools_by_code(db) -> dict[str, dict]:
+    """Every school's code, name, kind and township, by code: what an import compares against."""
+    return {r["code"]: r for r in db.query("SELECT code, name, kind, township FROM schools")}
+
+
 def get_school(db, code: str) -> dict | None:
     return query_one(db, "SELECT * FROM schools WHERE code = ?", [code])
 
