@@ -41,7 +41,7 @@ CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ABOUT_NAME = "说明"
 ABOUT_TABLES = ("download_info", "data_dictionary")  # shown together as 说明
 # The formats a file name's extension asks for (`checklist export FILE`).
-FORMATS = {".sqlite": "sqlite", ".db": "sqlite", ".xlsx": "xlsx", ".zip": "csv.zip"}
+FORMATS = {".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite", ".xlsx": "xlsx", ".zip": "csv.zip"}
 
 
 def download_name(stem: str, extension: str, when: dt.datetime) -> str:
