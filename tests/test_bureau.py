@@ -263,13 +263,13 @@ def test_dashboard_table_lists_every_unit_with_its_standing(admin, county):
 @pytest.mark.parametrize(
     "query, expected",
     [
-        ("township=东镇", ["A1", "A2", "A3", "JYJ"]),
+        ("township=东镇", ["A1", "A3", "A2", "JYJ"]),  # 第一小学, 幼儿园, 中学: by pinyin
         ("kind=初中", ["A2", "B2"]),
         ("verdict=ready", ["A1", "B1"]),
         ("verdict=not_ready", ["A2"]),
         ("verdict=undeclared", ["A3", "B2"]),
         ("township=西乡&verdict=undeclared", ["B2"]),
-        ("verdict=nonsense", ["A1", "A2", "A3", "JYJ", "B1", "B2"]),
+        ("verdict=nonsense", ["A1", "A3", "A2", "JYJ", "B1", "B2"]),
     ],
 )
 def test_dashboard_table_filters_by_township_kind_and_verdict(admin, county, query, expected):
@@ -279,13 +279,13 @@ def test_dashboard_table_filters_by_township_kind_and_verdict(admin, county, que
 @pytest.mark.parametrize(
     "query, expected",
     [
-        ("", ["A1", "A2", "A3", "JYJ", "B1", "B2"]),  # by township, then code
+        ("", ["A1", "A3", "A2", "JYJ", "B1", "B2"]),  # by township, then name, by pinyin
         ("sort=code", ["A1", "A2", "A3", "B1", "B2", "JYJ"]),
         ("sort=code&order=desc", ["JYJ", "B2", "B1", "A3", "A2", "A1"]),
         ("sort=verdict", ["A1", "B1", "A2", "A3", "B2", "JYJ"]),
-        ("sort=pledges", ["B2", "A1", "JYJ", "A2", "A3", "B1"]),  # 0/2, 1/3, 2/2, then no roster
-        ("sort=pledges&order=desc", ["JYJ", "A1", "B2", "A2", "A3", "B1"]),  # no roster still last
-        ("sort=drop+table", ["A1", "A2", "A3", "JYJ", "B1", "B2"]),
+        ("sort=pledges", ["B2", "A1", "JYJ", "A3", "A2", "B1"]),  # 0/2, 1/3, 2/2, then no roster
+        ("sort=pledges&order=desc", ["JYJ", "A1", "B2", "A3", "A2", "B1"]),  # no roster still last
+        ("sort=drop+table", ["A1", "A3", "A2", "JYJ", "B1", "B2"]),
     ],
 )
 def test_dashboard_table_sorts_by_query_parameters(admin, county, query, expected):

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from checklist_app import storage
+from checklist_app import REPO_ROOT, storage
 from checklist_app.cli import main
 from checklist_app.exchange import about
 from schemas import CountySettings, clock, examples, readable
@@ -121,6 +121,16 @@ def test_xlsx_codes_are_words_and_ticks_are_是_or_否(admin, county, tmp_path):
     assert report[label("ledger_reports", "late")].value in ("是", "否")
     actions = {r[label("audit_log", "action")].value for r in sheet_rows(book, "audit_log")}
     assert "修改县级设置" in actions and not any(re.fullmatch(r"[a-z_.]+", a) for a in actions)
+
+
+def test_every_action_the_code_audits_has_its_words():
+    calls = re.compile(r"\b(?:audit|log_event)\((?:[^()]|\([^()]*\))*\)", re.S)
+    audited = set()
+    for path in (REPO_ROOT / "checklist_app").rglob("*.py"):
+        for call in calls.findall(path.read_text(encoding="utf-8")):
+            audited |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', call))
+    assert {"export.download", "login.failure", "settings.change", "ledger.correct"} <= audited
+    assert audited <= set(readable.ACTIONS)
 
 
 def test_xlsx_settings_are_values_not_json(admin, county, tmp_path):
