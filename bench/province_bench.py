@@ -50,7 +50,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import schemas  # noqa: E402
 from checklist_app import create_app, storage  # noqa: E402
-from checklist_app.web import auth  # noqa: E402
+from checklist_app.web import auth, serving  # noqa: E402
 from schemas import BUREAU_KIND, CountySettings, Declaration, Pledge, verdict  # noqa: E402
 from schemas.school import KINDS  # noqa: E402
 
@@ -366,6 +366,7 @@ def time_dashboard(app, path: Path, scale: Scale) -> dict:
 
 def time_pages(path: Path, code: str, scale: Scale) -> dict:
     app = create_app({"DATABASE": str(path), "SECRET_KEY": "province-bench"})
+    serving.freeze_startup_objects()  # as each server worker does once its app is made
     figures = {"dashboard": time_dashboard(app, path, scale)}
     school = logged_in_client(app, "/school/login", {"school_code": code, "access_code": f"ACCESS{int(code[1:])}"})
 
