@@ -50,9 +50,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import schemas  # noqa: E402
 from checklist_app import create_app, storage  # noqa: E402
-from checklist_app.web import auth  # noqa: E402
-from schemas import BUREAU_KIND, CountySettings, Declaration, Pledge, verdict  # noqa: E402
-from schemas.school import KINDS  # noqa: E402
+from checklist_app.web import auth, serving  # noqa: E402
+from schemas import BUREAU_KIND, DECLARING_KINDS, CountySettings, Declaration, Pledge, examples, verdict  # noqa: E402
 
 TARGETS = {"dashboard_ms": 300, "unsigned_ms": 100, "snapshot_mb_s": 200, "xlsx_s": 30, "xlsx_mb": 300}
 ADMIN, PASSWORD = "bench", "bench-password-1"
@@ -111,13 +110,10 @@ def pledges_per_school(scale: Scale, pledges: int) -> list[int]:
 
 def declaration_templates() -> dict[str, dict]:
     """Stored rows (model columns, verdict, gaps) of a ready and a not-ready declaration."""
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-    from conftest import valid_declaration_answers  # the answers the tests submit
-
     settings = CountySettings(epidemic_controlled=True)
     out = {}
     for name, changes in (("ready", {}), ("not_ready", {"campus_disinfected": False, "masks": 100})):
-        declaration = Declaration.model_validate(valid_declaration_answers(**changes))
+        declaration = Declaration.model_validate(examples.declaration_answers(**changes))
         result = verdict(declaration, settings)
         out[name] = {
             **storage.to_row(declaration),
@@ -137,10 +133,10 @@ def generate(path: Path, scale: Scale, pledges: int, roster: bool) -> dict[str, 
     """A province's database at `path`; returns the rows per table."""
     db = storage.open_db(path)
     storage.migrate(db)
-    storage.save_settings(db, CountySettings(epidemic_controlled=True, bureau_name="省教育厅(合并)"), actor="bench")
+    storage.save_settings(db, CountySettings(epidemic_controlled=True), actor="bench")
     db.conn.execute("PRAGMA synchronous = OFF")  # generating, not serving: nothing to lose yet
     stamp = "2026-02-20T08:00:00+08:00"
-    kinds = [k for k in KINDS.values() if k != BUREAU_KIND]
+    kinds = list(DECLARING_KINDS)
     access_hash = storage.hash_secret("ACCESS")  # one slow hash for all: the bench logs in as one
     counts = {}
     db.conn.execute("BEGIN IMMEDIATE")
@@ -313,9 +309,6 @@ def writes(path: Path, scale: Scale):
     and a new declaration version, each through `storage` on a connection of its own (as another
     request or process makes it), at schools from the last one down (not the measured school);
     yields what it wrote."""
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-    from conftest import valid_declaration_answers, valid_pledge_answers
-
     db = storage.open_db(path)
     try:
         settings = storage.load_settings(db)
@@ -325,11 +318,11 @@ def writes(path: Path, scale: Scale):
             if n % 2 == 0:
                 k = 500_000_000 + s * UNSIGNED_PER_SCHOOL + n % UNSIGNED_PER_SCHOOL
                 name = person_name(k)
-                pledge = Pledge.model_validate(valid_pledge_answers(name=name, signature=name, phone=f"15{k:09d}"))
+                pledge = Pledge.model_validate(examples.pledge_answers(name, phone=f"15{k:09d}"))
                 storage.record_pledge(db, school_code(s), pledge, schemas.pledge_text_sha256())
                 yield "pledge"
             else:
-                declaration = Declaration.model_validate(valid_declaration_answers())
+                declaration = Declaration.model_validate(examples.declaration_answers())
                 storage.record_declaration(
                     db, school_code(s), declaration, verdict(declaration, settings), submit_key=f"bench-write-{n}"
                 )
@@ -367,6 +360,7 @@ def time_dashboard(app, path: Path, scale: Scale) -> dict:
 
 def time_pages(path: Path, code: str, scale: Scale) -> dict:
     app = create_app({"DATABASE": str(path), "SECRET_KEY": "province-bench"})
+    serving.freeze_startup_objects()  # as each server worker does once its app is made
     figures = {"dashboard": time_dashboard(app, path, scale)}
     school = logged_in_client(app, "/school/login", {"school_code": code, "access_code": "ACCESS"})
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import deployment
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -64,12 +66,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key_beside(app.config["DATABASE"])
+    if "DEPLOYMENT" not in app.config:  # county.toml: the bureau's name, as the site build reads it
+        app.config["DEPLOYMENT"] = deployment.load()
 
     from .views import bureau, ledger, pledge, school, staff
-    from .web import auth, db, errors, security, serving, site_files, templating
+    from .web import auth, db, errors, security, serving, session_cookie, site_files, templating
 
     db.init_app(app)
     security.init_app(app)
+    session_cookie.init_app(app)  # the signed session cookie, its serializer made once
     serving.init_app(app)  # compression, and the client's address behind a proxy
     errors.init_app(app)
     templating.init_app(app)

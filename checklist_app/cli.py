@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from . import REPO_ROOT, create_app, storage
+from .deployment import DeploymentError
 from .exchange.imports import TableError, parse_schools_file
 from .storage import archive
 from .web import links, serving
@@ -19,14 +20,17 @@ from .web.db import release_connections
 
 
 def _app():
-    return create_app()
+    try:
+        return create_app()
+    except DeploymentError as error:  # a bad county.toml: say what is wrong, no traceback
+        raise click.ClickException(str(error)) from None
 
 
 def _db(app):
     return storage.open_db(app.config["DATABASE"])
 
 
-@click.group(help="县教育局开学工作平台的命令行工具")
+@click.group(help="教育局开学工作平台的命令行工具")
 def main() -> None:
     pass
 

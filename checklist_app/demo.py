@@ -14,6 +14,7 @@ from schemas import (
     Pledge,
     School,
     clock,
+    examples,
     pledge_text_sha256,
     verdict,
 )
@@ -52,13 +53,12 @@ def phone(rng: random.Random) -> str:
     return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
 
 
-def declaration_answers(rng: random.Random, ready: bool, mask_days: int) -> dict:
+def declaration_answers(rng: random.Random, ready: bool, settings: CountySettings) -> dict:
+    """A school's valid declaration (`schemas.examples`) with its own people and stocks."""
     staff = rng.randrange(20, 120)
     students = rng.randrange(150, 1500)
     staff_out, students_out = rng.randrange(0, 4), rng.randrange(0, 30)
-    answers = {name: True for name, info in Declaration.model_fields.items() if info.annotation is bool}
-    answers |= {
-        "ledger_date": clock.today().isoformat(),
+    own = {
         "staff_total": staff,
         "staff_in_county": staff - staff_out,
         "staff_out_county_in_province": staff_out,
@@ -69,23 +69,19 @@ def declaration_answers(rng: random.Random, ready: bool, mask_days: int) -> dict
         "students_out_of_province": students_out - students_out // 2,
         "returned_today": rng.randrange(0, 5),
         "isolating": rng.randrange(0, 8),
-        "staff_code_registered": staff,
         "disinfectant_litres": "120.5",
         "thermometers": rng.randrange(2, 10),
-        "masks": (staff + students) * mask_days + rng.randrange(0, 500),
-        "not_home_14_days": 0,
+        "masks": (staff + students) * settings.mask_days + rng.randrange(0, 500),
         "special_students": rng.randrange(0, 40),
         "work_plan": "开学前召开领导班子会,研究今年工作:干点啥、怎么干、什么时间干、谁来干。",
-        "principal_name": person_name(rng),
         "principal_phone": phone(rng),
     }
-    answers["signature"] = answers["principal_name"]
     if not ready:  # an honest "not yet": a few C2/C3 items still open
-        answers["masks"] = (staff + students) * (mask_days // 2)
-        answers["staff_code_registered"] = staff - rng.randrange(1, 6)
-        answers["campus_disinfected"] = False
-        answers["winter_waste_cleared"] = False
-    return answers
+        own["masks"] = (staff + students) * (settings.mask_days // 2)
+        own["staff_code_registered"] = staff - rng.randrange(1, 6)
+        own["campus_disinfected"] = False
+        own["winter_waste_cleared"] = False
+    return examples.declaration_answers(settings, person=person_name(rng), **own)
 
 
 def load_demo(db, seed: int | None = None) -> dict:
@@ -95,14 +91,14 @@ def load_demo(db, seed: int | None = None) -> dict:
     rng = random.Random(seed)
     schools = [School(code=c, name=n + DEMO_MARK, kind=k, township=t) for c, n, k, t in [*SCHOOLS, BUREAU]]
     storage.upsert_schools(db, schools, actor="demo")
-    settings = CountySettings(epidemic_controlled=True, bureau_name="示例县教育局")
+    settings = CountySettings(epidemic_controlled=True)
     storage.save_settings(db, settings, actor="demo")
 
     # ten schools declared: most ready, some not; two re-declared, one of them after catching up
     histories = {0: (True, True), 4: (False, True)}
     for index, (code, *_rest) in enumerate(SCHOOLS[:10]):
         for ready in histories.get(index, (index % 3 != 2,)):
-            answers = declaration_answers(rng, ready, settings.mask_days)
+            answers = declaration_answers(rng, ready, settings)
             declaration = Declaration.model_validate(answers)
             storage.record_declaration(db, code, declaration, verdict(declaration, settings), uuid.uuid4().hex)
 
@@ -115,12 +111,7 @@ def load_demo(db, seed: int | None = None) -> dict:
         storage.replace_roster(db, code, people, actor="demo")
         for person in people[: len(people) * 2 // 3]:
             pledge = Pledge.model_validate(
-                {
-                    **person,
-                    "whereabouts": "in_county",
-                    "signature": person["name"],
-                    **{name: True for name in schemas.PLEDGE_ITEMS},
-                }
+                examples.pledge_answers(person["name"], phone=person["phone"], role=person["role"])
             )
             storage.record_pledge(db, code, pledge, pledge_text_sha256())
 

@@ -5,7 +5,7 @@ as pydantic models, and the pure functions over them.
 """
 
 from . import clock
-from .base import Condition, Policy, meta
+from .base import Condition, Policy, is_tick, meta
 from .messages import field_messages
 from .pledge import (
     PLEDGE_ITEMS,
@@ -15,14 +15,15 @@ from .pledge import (
     pledge_text_sha256,
 )
 from .readiness import SCHEMA_VERSION, SECTION_BY_ID, SECTIONS, Declaration, Section
-from .school import BUREAU_KIND, KINDS, School
+from .school import BUREAU_KIND, DECLARING_KINDS, KINDS, School, declares
 from .settings import CountySettings
-from .verdict import NOT_READY, READY, VERDICT_LABELS, Gap, Verdict, verdict
+from .verdict import NOT_READY, READY, SELF_CHECK_STANDARD, VERDICT_LABELS, Gap, Standing, Verdict, verdict
 
 __all__ = [
     "BUREAU_KIND",
     "Condition",
     "CountySettings",
+    "DECLARING_KINDS",
     "Declaration",
     "Gap",
     "KINDS",
@@ -35,12 +36,16 @@ __all__ = [
     "SCHEMA_VERSION",
     "SECTIONS",
     "SECTION_BY_ID",
+    "SELF_CHECK_STANDARD",
     "School",
     "Section",
+    "Standing",
     "VERDICT_LABELS",
     "Verdict",
     "field_messages",
+    "is_tick",
     "clock",
+    "declares",
     "meta",
     "pledge_text",
     "pledge_text_sha256",

@@ -9,10 +9,15 @@ columns and the site's generated pages all read these from the model, so an item
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import types
+import typing
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Iterator
+from types import SimpleNamespace
+from typing import Any, Callable, ClassVar, Mapping
 
+import annotated_types
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -70,8 +75,15 @@ class Condition:
         "C1": "疫情得到基本控制",
         "C2": "学校基本防控条件具备",
         "C3": "师生和校园公共卫生安全得到切实保障",
-        "T": "开学教学准备",
+        "T": "教学工作",
     }
+    # How people name each group: by its words, never by the code (C1, T) the schema keys it on.
+    TITLES = {"C1": "条件一", "C2": "条件二", "C3": "条件三", "T": ""}
+
+    @classmethod
+    def words(cls, code: str) -> str:
+        """A group as people read it: 条件二 学校基本防控条件具备; 教学工作."""
+        return f"{cls.TITLES[code]} {cls.LABELS[code]}".strip()
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,36 @@ def meta(field: FieldInfo) -> dict[str, Any]:
     return field.json_schema_extra or {}  # type: ignore[return-value]
 
 
+def base_type(annotation: Any) -> tuple[Any, bool]:
+    """The field's type without `| None` and `Annotated`, and whether None is allowed."""
+    optional = False
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation, optional = args[0], True
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation, optional
+
+
+def bounds(field: FieldInfo) -> dict[str, Any]:
+    """The field's ge, le, min_length and max_length, where it has them."""
+    found: dict[str, Any] = {}
+    for constraint in field.metadata:
+        for key, kind in (("ge", annotated_types.Ge), ("le", annotated_types.Le)):
+            if isinstance(constraint, kind):
+                found[key] = getattr(constraint, key)
+        if isinstance(constraint, annotated_types.MinLen):
+            found["min_length"] = constraint.min_length
+        if isinstance(constraint, annotated_types.MaxLen):
+            found["max_length"] = constraint.max_length
+    return found
+
+
+def is_tick(field: FieldInfo) -> bool:
+    """A checkbox: answered 是 or 否, stored 0/1, never missing (unticked is an answer)."""
+    return field.annotation is bool
+
+
 @dataclass(frozen=True)
 class Rule:
     """A cross-field rule: when `holds(model)` is false, `message` goes on `field`."""
@@ -163,16 +205,24 @@ class ChecklistModel(BaseModel):
     rules: ClassVar[tuple[Rule, ...]] = ()
 
     @classmethod
-    def all_rules(cls) -> Iterator[Rule]:
-        for name, info in cls.model_fields.items():
-            if meta(info).get("must_be_true"):
-                yield Rule(name, lambda m, name=name: getattr(m, name) is True, f"请勾选:{info.title}")
-        seen: set[int] = set()
-        for klass in reversed(cls.__mro__):
-            for rule in klass.__dict__.get("rules", ()):
-                if id(rule) not in seen:
-                    seen.add(id(rule))
-                    yield rule
+    def all_rules(cls) -> tuple[Rule, ...]:
+        return _rules_of(cls)
+
+    @classmethod
+    def broken_rules(cls, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(field, message) of every rule the answers break. Forms check this on part of the
+        answers too, so a person sees every broken rule at once: a rule that reads an answer not
+        given (absent, or None while its field is wrong) waits until it is."""
+        known = SimpleNamespace(**answers)
+        problems = []
+        for rule in cls.all_rules():
+            try:
+                holds = rule.holds(known)
+            except (AttributeError, TypeError):
+                continue
+            if not holds:
+                problems.append((rule.field, rule.message))
+        return problems
 
     @field_validator("*", mode="after")
     @classmethod
@@ -189,10 +239,27 @@ class ChecklistModel(BaseModel):
 
     @model_validator(mode="after")
     def _check_rules(self) -> "ChecklistModel":
-        problems = [(r.field, r.message) for r in self.all_rules() if not r.holds(self)]
+        problems = self.broken_rules(dict(self))
         if problems:
             raise PydanticCustomError("cross_field", "；".join(m for _, m in problems), {"problems": problems})
         return self
+
+
+@functools.cache
+def _rules_of(model: type[ChecklistModel]) -> tuple[Rule, ...]:
+    """A model's rules, gathered once: every validation checks them (each pledge, each section)."""
+    rules = [
+        Rule(name, lambda m, name=name: getattr(m, name) is True, f"请勾选:{info.title}")
+        for name, info in model.model_fields.items()
+        if meta(info).get("must_be_true")
+    ]
+    seen: set[int] = set()
+    for klass in reversed(model.__mro__):
+        for rule in klass.__dict__.get("rules", ()):
+            if id(rule) not in seen:
+                seen.add(id(rule))
+                rules.append(rule)
+    return tuple(rules)
 
 
 def not_in_future(value: dt.date | None) -> dt.date | None:

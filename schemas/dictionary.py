@@ -1,28 +1,120 @@
-"""What each downloaded table and column means, in Chinese: the words of the data dictionary
-page and the headers of the Excel download.
+"""What leaves the service in a download, and what it means: the allowlist of public tables and
+columns, the words of the data dictionary page and the headers of the Excel download.
 
-Model columns take their label from the model; this holds only the tables and the columns that
-are not model fields (keys, times, verdicts), so each label is still written once.
+`PUBLIC_TABLES` is the one list the bureau's downloads (SQLite, CSV, Excel) and the data
+dictionary page read: a table or column not on it never leaves, so a new table or column stays
+inside until someone puts it here on purpose. Model columns take their label from the model;
+this holds only the tables and the columns that are not model fields (keys, times, verdicts), so
+each label is still written once.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
 
 from .ledger import LedgerReport
 from .pledge import Pledge
 from .readiness import Declaration
 from .school import School
 
-# Tables and views in the order a person expects them, with their Chinese names and meaning.
-TABLES = {
-    "schools": ("学校", "全县学校及教育局机关名单(每个单位一行)。"),
-    "declarations": ("申报记录", "学校开学准备自查申报:每提交一次为一个版本,一行;含提交时的结论和缺项。"),
-    "latest_declarations": ("最新申报", "视图:每所学校最新提交的一个版本。"),
-    "pledges": ("承诺书", "教职工疫情防控承诺书:每人每个承诺书版本一行。"),
-    "roster": ("教职工名册", "学校上传的教职工名单,用于核对未签名单。"),
-    "ledger_reports": ("台账日报", "师生跟踪台账日报:每所学校每天一行。"),
-    "settings": ("县级设置", "县级设置(教育局可修改,每次修改记入操作日志)。"),
-    "audit_log": ("操作日志", "操作日志:登录、设置修改、访问码发放、数据下载等。"),
+# Tables that hold one column per field of a model: a new field is a new column (`checklist init`).
+TABLE_MODELS: dict[str, type[BaseModel]] = {
+    "schools": School,
+    "declarations": Declaration,
+    "pledges": Pledge,
+    "ledger_reports": LedgerReport,
 }
+
+
+@dataclass(frozen=True)
+class PublicTable:
+    """A table or view that leaves in the downloads, with its Chinese name, its meaning and the
+    columns that leave with it: `columns`, and the fields of `model` (or only `fields` of them)."""
+
+    title: str
+    description: str
+    columns: tuple[str, ...]
+    model: type[BaseModel] | None = None
+    fields: tuple[str, ...] | None = None
+    view: bool = False
+
+    @property
+    def public_columns(self) -> frozenset[str]:
+        fields = self.fields if self.fields is not None else tuple(self.model.model_fields if self.model else ())
+        return frozenset((*self.columns, *fields))
+
+
+_DECLARATION_COLUMNS = (
+    "id",
+    "school_code",
+    "version",
+    "submitted_at",
+    "schema_version",
+    "verdict",
+    "gaps",
+    "submit_key",
+)
+
+# The allowlist, in the order a person expects the tables. Never here: access-code and password
+# hashes, pledge link tokens, drafts, login failures, and the tables derived for the dashboard.
+PUBLIC_TABLES: dict[str, PublicTable] = {
+    "schools": PublicTable(
+        "学校",
+        "全县学校及教育局机关名单(每个单位一行)。",
+        ("access_code_issued_at", "created_at", "updated_at"),
+        model=TABLE_MODELS["schools"],
+    ),
+    "declarations": PublicTable(
+        "申报记录",
+        "学校开学准备自查申报:每提交一次为一个版本,一行;含提交时的结论和缺项。",
+        _DECLARATION_COLUMNS,
+        model=TABLE_MODELS["declarations"],
+    ),
+    "latest_declarations": PublicTable(
+        "最新申报",
+        "视图:每所学校最新提交的一个版本。",
+        _DECLARATION_COLUMNS,
+        model=TABLE_MODELS["declarations"],
+        view=True,
+    ),
+    "pledges": PublicTable(
+        "承诺书",
+        "教职工疫情防控承诺书:每人每个承诺书版本一行。",
+        ("id", "school_code", "pledge_version", "text_sha256", "reference", "submitted_at"),
+        model=TABLE_MODELS["pledges"],
+    ),
+    "roster": PublicTable(  # the roster's name, phone and role are the pledge's
+        "教职工名册",
+        "学校上传的教职工名单,用于核对未签名单。",
+        ("id", "school_code", "uploaded_at"),
+        model=Pledge,
+        fields=("name", "phone", "role"),
+    ),
+    "ledger_reports": PublicTable(
+        "台账日报",
+        "师生跟踪台账日报:每所学校每天一行。",
+        ("id", "school_code", "submitted_at", "updated_at", "late"),
+        model=TABLE_MODELS["ledger_reports"],
+    ),
+    "settings": PublicTable(
+        "县级设置",
+        "县级设置(教育局可修改,每次修改记入操作日志)。",
+        ("key", "value", "updated_at", "updated_by"),
+    ),
+    "audit_log": PublicTable(
+        "操作日志",
+        "操作日志:登录、设置修改、访问码发放、数据下载等。",
+        ("id", "at", "actor", "action", "target", "detail"),
+    ),
+}
+
+
+def public_columns(table: str) -> frozenset[str]:
+    """The columns of `table` that may leave in a download; none for a table not on the list."""
+    return PUBLIC_TABLES[table].public_columns if table in PUBLIC_TABLES else frozenset()
+
 
 # Headers of the columns that are not model fields.
 FIXED_COLUMNS = {
@@ -54,8 +146,8 @@ FIXED_COLUMNS = {
 
 # What the data dictionary adds to a header where the header alone does not say enough.
 NOTES = {
-    "verdict": "ready 具备开学条件 / not_ready 不具备开学条件",
-    "gaps": "JSON:每个缺项的字段、名称、条件、政策链接和要求",
+    "verdict": "ready 自查符合开学条件 / not_ready 自查不符合开学条件；表格文件中显示为文字",
+    "gaps": "JSON：每个缺项的字段、名称、条件（C1 至 C3 为条件一至条件三，T 为教学工作，按本局开学条件自查口径）、政策链接和要求；表格文件中按条件列出文字",
     "submit_key": "同一次提交重复发送时据此只保存一个版本",
     "text_sha256": "据此可证明签署时显示的承诺书全文",
     "value": "JSON",
@@ -63,28 +155,18 @@ NOTES = {
     "late": "晚于县里规定的截止时间提交:1 是,0 否",
 }
 
-# Relations whose columns are model fields (the roster's name, phone and role are the pledge's).
-MODELS = {
-    "schools": School,
-    "declarations": Declaration,
-    "latest_declarations": Declaration,
-    "pledges": Pledge,
-    "roster": Pledge,
-    "ledger_reports": LedgerReport,
-}
-
 
 def table_name(table: str) -> str:
-    return TABLES[table][0] if table in TABLES else table
+    return PUBLIC_TABLES[table].title if table in PUBLIC_TABLES else table
 
 
 def table_description(table: str) -> str:
-    return TABLES[table][1] if table in TABLES else ""
+    return PUBLIC_TABLES[table].description if table in PUBLIC_TABLES else ""
 
 
 def column_label(table: str, column: str) -> str:
     """The Chinese header of a column of a downloaded table."""
-    model = MODELS.get(table)
+    model = PUBLIC_TABLES[table].model if table in PUBLIC_TABLES else None
     if model is not None and column in model.model_fields:
         return model.model_fields[column].title or column
     return FIXED_COLUMNS.get(column, column)

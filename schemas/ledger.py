@@ -1,7 +1,7 @@
 """The daily tracking ledger (师生跟踪台账日报), as `spec/ledger.md` lists it.
 
-The same numbers as the declaration's 师生管理 section, every day: the place-and-sum rules are
-the declaration's own (`PLACE_RULES`), not written again.
+The same numbers as the declaration's 师生管理 section, every day: the eight place counts, their
+labels and sum rules are the declaration's own (`PlaceCounts`), not written again.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from pydantic_core import PydanticCustomError
 
 from . import clock
 from .base import ChecklistModel, Rule, at_most_rule, item, not_in_future
-from .readiness import PLACE_RULES, people_count
+from .places import PlaceCounts, people_count, total_people
 
+# Raised with any change to what the report asks or stores (tests/test_schema_fingerprints.py).
+LEDGER_VERSION = 1
 BACKDATE_DAYS = 3
 
 
@@ -34,16 +36,14 @@ def is_late(report_date: dt.date, at: dt.datetime, deadline: dt.time) -> bool:
 ReportDate = Annotated[dt.date, AfterValidator(within_reporting_window)]
 
 
-class LedgerReport(ChecklistModel):
+class ReportDay(ChecklistModel):
     report_date: ReportDate = item("日期", help=f"默认今天;可补报或更正最近 {BACKDATE_DAYS} 天内的日报")
-    staff_total: int = people_count("教职工总数")
-    staff_in_county: int = people_count("教职工在本县内")
-    staff_out_county_in_province: int = people_count("教职工在县外省内")
-    staff_out_of_province: int = people_count("教职工在省外", help="本县内、县外省内、省外三项之和应等于教职工总数")
-    students_total: int = people_count("学生总数")
-    students_in_county: int = people_count("学生在本县内")
-    students_out_county_in_province: int = people_count("学生在县外省内")
-    students_out_of_province: int = people_count("学生在省外", help="本县内、县外省内、省外三项之和应等于学生总数")
+
+
+class LedgerReport(PlaceCounts, ReportDay):
+    """The report's date, the eight place counts (`PlaceCounts`, its sum rules with them), then
+    the ledger's own measures."""
+
     returned_staff: int = people_count("当日返县教职工")
     returned_students: int = people_count("当日返县学生")
     isolating: int = people_count("居家隔离中的师生", help="不能超过教职工和学生总数之和")
@@ -57,10 +57,8 @@ class LedgerReport(ChecklistModel):
     )
     reporter: str = item("填报人", min_length=2, max_length=20)
 
-    rules = PLACE_RULES + (
-        at_most_rule(
-            "isolating", lambda m: m.staff_total + m.students_total, "居家隔离中的师生人数不能超过教职工和学生总数之和"
-        ),
+    rules = (
+        at_most_rule("isolating", total_people, "居家隔离中的师生人数不能超过教职工和学生总数之和"),
         at_most_rule("on_leave_out_of_county", lambda m: m.staff_total, "请假外出的教职工人数不能超过教职工总数"),
         Rule(
             "measures",

@@ -12,6 +12,7 @@ from typing import Literal
 from .base import ChecklistModel, Policy, Rule, item, phone_item
 from .readiness import MANAGEMENT
 
+# Raised with any change to what is asked or stored (tests/test_schema_fingerprints.py).
 PLEDGE_VERSION = 1
 
 ROLES = {"teacher": "教师", "leader": "学校领导", "staff": "职工", "cadre": "机关干部"}

@@ -22,9 +22,10 @@ from .base import (
     item,
     not_in_future,
     phone_item,
-    sum_rule,
 )
+from .places import PlaceCounts, people_count, total_people
 
+# Raised with any change to what is asked or stored (tests/test_schema_fingerprints.py).
 SCHEMA_VERSION = 1
 
 PastDate = Annotated[dt.date, AfterValidator(not_in_future)]
@@ -36,13 +37,9 @@ REOPENING = "reopening/index.md"
 
 C2, C3, T = Condition.C2, Condition.C3, Condition.T
 
-# Technical caps that keep numbers inside what a school can have and SQLite can store.
-MAX_PEOPLE = 100_000
+# A technical cap that keeps stock inside what a school can have and SQLite can store
+# (`MAX_PEOPLE` is the cap of a count of people).
 MAX_STOCK = 10_000_000
-
-
-def people_count(label: str, **kwargs) -> int:
-    return item(label, ge=0, le=MAX_PEOPLE, **kwargs)
 
 
 class Section(ChecklistModel):
@@ -63,33 +60,18 @@ class Campus(Section):
     hygiene_routine: bool = item("校园卫生、消毒、通风工作已常态化开展", condition=C2, policy=policy, default=False)
 
 
-def _total_people(m) -> int:
-    return m.staff_total + m.students_total
+class LedgerDate(ChecklistModel):
+    ledger_date: PastDate = item("台账统计日期", help="填写下列人数所依据的跟踪台账日期")
 
 
-# The place-and-sum rules of the tracking ledger; the daily ledger report reuses them.
-STAFF_PLACES = ("staff_in_county", "staff_out_county_in_province", "staff_out_of_province")
-STUDENT_PLACES = ("students_in_county", "students_out_county_in_province", "students_out_of_province")
-PLACE_RULES = (
-    sum_rule("staff_total", STAFF_PLACES, "教职工在本县内、县外省内、省外的人数之和应等于教职工总数"),
-    sum_rule("students_total", STUDENT_PLACES, "学生在本县内、县外省内、省外的人数之和应等于学生总数"),
-)
+class People(Section, PlaceCounts, LedgerDate):
+    """The ledger's date, the eight place counts (`PlaceCounts`, its sum rules with them), then
+    the section's own items."""
 
-
-class People(Section):
     section_id = "people"
     title = "师生管理与跟踪台账"
     policy = Policy(MANAGEMENT, "师生管理")
 
-    ledger_date: PastDate = item("台账统计日期", help="填写下列人数所依据的跟踪台账日期")
-    staff_total: int = people_count("教职工总数")
-    staff_in_county: int = people_count("教职工在本县内人数")
-    staff_out_county_in_province: int = people_count("教职工在县外省内人数")
-    staff_out_of_province: int = people_count("教职工在省外人数", help="本县内、县外省内、省外三项之和应等于教职工总数")
-    students_total: int = people_count("学生总数")
-    students_in_county: int = people_count("学生在本县内人数")
-    students_out_county_in_province: int = people_count("学生在县外省内人数")
-    students_out_of_province: int = people_count("学生在省外人数", help="本县内、县外省内、省外三项之和应等于学生总数")
     returned_today: int = people_count("当日返回本县的师生人数")
     isolating: int = people_count("正在居家隔离的师生人数", help="不能超过教职工和学生总数之和")
     ledger_established: bool = item("已建立师生跟踪台账并每日更新", condition=C3, policy=policy, default=False)
@@ -110,8 +92,8 @@ class People(Section):
         default=False,
     )
 
-    rules = PLACE_RULES + (
-        at_most_rule("isolating", _total_people, "居家隔离的师生人数不能超过教职工和学生总数之和"),
+    rules = (
+        at_most_rule("isolating", total_people, "居家隔离的师生人数不能超过教职工和学生总数之和"),
         at_most_rule(
             "staff_code_registered",
             lambda m: m.staff_total,
@@ -271,7 +253,7 @@ SECTIONS: tuple[type[Section], ...] = (
 )
 
 DECLARATION_RULES = (
-    at_most_rule("not_home_14_days", _total_people, "居家未满14天的师生人数不能超过教职工和学生总数之和"),
+    at_most_rule("not_home_14_days", total_people, "居家未满14天的师生人数不能超过教职工和学生总数之和"),
     Rule("truthful", lambda m: m.truthful is True, "提交前请勾选“本人承诺以上填报内容真实准确”"),
 )
 

@@ -23,6 +23,15 @@ KINDS = {
 }
 
 
+def declares(kind: str) -> bool:
+    """Whether an organisation of this kind declares readiness and reports the daily ledger: every
+    school does; the bureau's own organisation does neither, its cadres sign pledges only."""
+    return kind != BUREAU_KIND
+
+
+DECLARING_KINDS = tuple(kind for kind in KINDS.values() if declares(kind))
+
+
 class School(ChecklistModel):
     code: str = item(
         "学校代码",

@@ -19,7 +19,6 @@ class CountySettings(ChecklistModel):
     )
     mask_days: int = item("口罩储备天数", help="每人每天 1 个口罩,学校口罩储备需满足的天数", ge=1, le=365, default=14)
     reopening_date: dt.date | None = item("开学日期", help="在网站和工作台显示;未定可不填", default=None)
-    bureau_name: str = item("教育局名称", min_length=2, max_length=40, default="县教育局")
     ledger_deadline: dt.time = item(
         "台账日报截止时间", help="每日跟踪台账日报晚于此时间提交的标记为迟报", default=dt.time(14, 0)
     )

@@ -9,9 +9,8 @@ import sys
 
 import pytest
 
-import schemas
 from checklist_app import REPO_ROOT, create_app, storage
-from schemas import School, clock
+from schemas import School, examples
 
 
 @pytest.fixture(scope="session")
@@ -86,44 +85,9 @@ def make_school(db):
 
 
 def valid_declaration_answers(**changes) -> dict:
-    """A declaration meeting every C2, C3 and T item under the default settings."""
-    answers = {name: True for name, info in schemas.Declaration.model_fields.items() if info.annotation is bool}
-    answers |= {
-        "ledger_date": clock.today().isoformat(),
-        "staff_total": 50,
-        "staff_in_county": 45,
-        "staff_out_county_in_province": 3,
-        "staff_out_of_province": 2,
-        "students_total": 600,
-        "students_in_county": 590,
-        "students_out_county_in_province": 6,
-        "students_out_of_province": 4,
-        "returned_today": 2,
-        "isolating": 3,
-        "staff_code_registered": 50,
-        "disinfectant_litres": "80.5",
-        "thermometers": 4,
-        "masks": 650 * 14,
-        "not_home_14_days": 0,
-        "special_students": 12,
-        "leadership_meeting_on": None,
-        "work_plan": None,
-        "principal_name": "王校长",
-        "principal_phone": "13812345678",
-        "signature": "王校长",
-    }
-    answers.update(changes)
-    return {k: v for k, v in answers.items() if v is not None}
+    """A declaration meeting every condition item under the default settings (`schemas.examples`)."""
+    return examples.declaration_answers(**changes)
 
 
 def valid_pledge_answers(**changes) -> dict:
-    answers = {
-        "name": "李老师",
-        "role": "teacher",
-        "phone": "13912345678",
-        "whereabouts": "in_county",
-        "signature": "李老师",
-        **{name: True for name in schemas.PLEDGE_ITEMS},
-    }
-    answers.update(changes)
-    return answers
+    return examples.pledge_answers(**changes)

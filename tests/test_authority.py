@@ -16,7 +16,7 @@ import pytest
 
 import schemas
 from checklist_app import storage
-from schemas import clock
+from schemas import clock, examples
 from schemas.ledger import LedgerReport
 from tests.bureau_support import ADMIN, create_admin, declare, sign, upload_roster
 from tests.sessions import ROLES, client_as, csrf_for
@@ -183,22 +183,7 @@ MARKERS = {
 
 
 def ledger_report(reporter: str) -> LedgerReport:
-    return LedgerReport(
-        report_date=clock.today(),
-        staff_total=10,
-        staff_in_county=8,
-        staff_out_county_in_province=1,
-        staff_out_of_province=1,
-        students_total=100,
-        students_in_county=90,
-        students_out_county_in_province=5,
-        students_out_of_province=5,
-        returned_staff=0,
-        returned_students=0,
-        isolating=0,
-        on_leave_out_of_county=0,
-        reporter=reporter,
-    )
+    return LedgerReport.model_validate(examples.ledger_answers(reporter))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from checklist_app import storage
 from checklist_app.exchange import exports
 from schemas import Declaration, Pledge, pledge_text_sha256
+from schemas.dictionary import PUBLIC_TABLES, column_label
 from tests.bureau_support import (
     ADMIN,
     create_admin,
@@ -25,6 +26,7 @@ from tests.bureau_support import (
     upload_roster,
 )
 from tests.conftest import valid_pledge_answers
+from tests.waiting import Acknowledged
 
 DOWNLOADS = ("/bureau/export/checklist.sqlite", "/bureau/export/csv.zip", "/bureau/export/checklist.xlsx")
 
@@ -104,9 +106,8 @@ def test_a_snapshot_taken_during_concurrent_pledges_is_intact_and_holds_every_ro
     app, admin, db, make_school, tmp_path
 ):
     make_school("S1")
-    acknowledged: list[str] = []
+    acknowledged = Acknowledged()
     stop = threading.Event()
-    errors: list[BaseException] = []
 
     def write_pledges(worker: int) -> None:
         connection = storage.open_db(app.config["DATABASE"])
@@ -119,9 +120,9 @@ def test_a_snapshot_taken_during_concurrent_pledges_is_intact_and_holds_every_ro
                     valid_pledge_answers(name=name, signature=name, phone=f"13{worker}{n:08d}")
                 )
                 row, _created = storage.record_pledge(connection, "S1", pledge, pledge_text_sha256())
-                acknowledged.append(row["reference"])
+                acknowledged.add(row["reference"])
         except BaseException as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
+            acknowledged.failed(error)
         finally:
             connection.close()
 
@@ -129,18 +130,15 @@ def test_a_snapshot_taken_during_concurrent_pledges_is_intact_and_holds_every_ro
     for writer in writers:
         writer.start()
     try:
-        while len(acknowledged) < 30 and not errors:
-            threading.Event().wait(0.01)
-        before = set(acknowledged)
+        acknowledged.wait_for(30, "pledges before the download")
+        before = set(acknowledged.copy())
         response = admin.get("/bureau/export/checklist.sqlite")
-        during = len(acknowledged)
-        while len(acknowledged) < during + 10 and not errors:  # writes went on after it, too
-            threading.Event().wait(0.01)
+        acknowledged.wait_for(len(acknowledged) + 10, "pledges after the download")  # the writers went on
     finally:
         stop.set()
         for writer in writers:
             writer.join()
-    assert not errors
+    assert not acknowledged.errors
     assert response.status_code == 200
 
     snapshot = sqlite3.connect(saved(response, tmp_path, "snap.sqlite"))
@@ -150,14 +148,14 @@ def test_a_snapshot_taken_during_concurrent_pledges_is_intact_and_holds_every_ro
     finally:
         snapshot.close()
     assert before <= in_snapshot
-    assert len(in_snapshot) < len(acknowledged)  # the writers were still writing: a real race
+    assert len(in_snapshot) < len(acknowledged.items)  # the writers were still writing: a real race
 
 
 def test_the_snapshot_holds_every_data_table_and_the_latest_declarations_view(admin, county, tmp_path):
     snapshot = sqlite3.connect(saved(admin.get(DOWNLOADS[0]), tmp_path, "snap.sqlite"))
     names = {r[0] for r in snapshot.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     snapshot.close()
-    assert {"schools", "declarations", "latest_declarations", "pledges", "roster", "settings", "audit_log"} <= names
+    assert names == set(PUBLIC_TABLES)
     assert not names & {"admins", "declaration_drafts", "login_failures"}
 
 
@@ -197,6 +195,16 @@ def test_csv_text_that_excel_would_take_for_a_formula_is_kept_as_text(admin, cou
     assert ",=1+2" not in schools
 
 
+def test_the_csv_shows_verdicts_and_gaps_in_words_never_condition_codes(admin, db, county):
+    stored = db.execute("SELECT verdict, gaps FROM declarations").fetchone()
+    assert stored[0] in ("ready", "not_ready") and '"condition": "C1"' in stored[1]  # the SQLite keeps codes
+    declarations = zip_members(admin.get(DOWNLOADS[1]).data)["declarations.csv"].decode("utf-8-sig")
+    body = declarations.split("\n", 1)[1]
+    assert "自查不符合开学条件" in body and "not_ready" not in body
+    assert "条件一 疫情得到基本控制：" in body
+    assert not re.search(r"\b(C1|C2|C3|T)\b", body)
+
+
 # --- XLSX --------------------------------------------------------------------------------------
 
 
@@ -234,6 +242,17 @@ def test_the_xlsx_holds_the_rows_with_text_kept_as_text(admin, county, tmp_path)
     assert names == {"城关小学", "=1+2 东风中学"}
     pledges = list(book["承诺书"].iter_rows(min_row=2, values_only=True))
     assert pledges[0][5] == phone(1)  # a phone number stays text, not a number
+
+
+def test_the_xlsx_shows_verdicts_and_gaps_in_words_never_condition_codes(admin, county, tmp_path):
+    book = openpyxl.load_workbook(saved(admin.get(DOWNLOADS[2]), tmp_path, "book.xlsx"))
+    sheet = book["申报记录"]
+    headers = [c.value for c in sheet[1]]
+    [row] = list(sheet.iter_rows(min_row=2, values_only=True))
+    verdict = row[headers.index(column_label("declarations", "verdict"))]
+    gaps = row[headers.index(column_label("declarations", "gaps"))]
+    assert verdict == "自查不符合开学条件"
+    assert gaps.startswith("条件一 疫情得到基本控制：") and not re.search(r"\b(C1|C2|C3|T)\b", gaps)
 
 
 def test_text_that_looks_like_a_formula_is_not_a_formula_in_the_xlsx(admin, county):
@@ -308,7 +327,7 @@ def test_awkward_text_and_numbers_come_back_from_the_xlsx_as_xlsxwriter_itself_w
     rows += [(99, None, float(2**53)), (100, "长" * 40_000, -1.25)]
     source = tmp_path / "s.sqlite"
     conn = sqlite3.connect(source)
-    conn.execute("CREATE TABLE audit_log (id INTEGER, detail TEXT, value REAL)")
+    conn.execute("CREATE TABLE audit_log (id INTEGER, detail TEXT, target REAL)")
     conn.executemany("INSERT INTO audit_log VALUES (?, ?, ?)", rows)
     conn.commit()
     conn.close()
@@ -318,7 +337,7 @@ def test_awkward_text_and_numbers_come_back_from_the_xlsx_as_xlsxwriter_itself_w
         str(reference), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     sheet = book.add_worksheet()
-    sheet.write_row(0, 0, ["id", "detail", "value"])
+    sheet.write_row(0, 0, ["id", "detail", "target"])
     for index, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
             if value is not None:

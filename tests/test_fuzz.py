@@ -285,7 +285,7 @@ TARGETS: dict[str, list[Target]] = {
         Target(
             "bureau",
             "/bureau/settings",
-            lambda w: as_form(CountySettings(epidemic_controlled=True, bureau_name="城关县教育局").model_dump()),
+            lambda w: as_form(CountySettings(epidemic_controlled=True).model_dump()),
             refused=lambda response, flashed: response.status_code == 200,
             shows=lambda w: ["/bureau/", "/bureau/settings"],
         )

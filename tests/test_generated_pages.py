@@ -8,6 +8,7 @@ import pytest
 import schemas
 from checklist_app import storage
 from schemas import Condition, meta
+from schemas.dictionary import PUBLIC_TABLES, public_columns
 from schemas.settings import CountySettings
 
 
@@ -42,6 +43,15 @@ def test_checklist_page_holds_every_spec_label_with_its_condition(built_site):
         assert label in text
 
 
+def test_checklist_page_names_each_items_group_by_its_words_as_the_bureaus_standard(built_site):
+    article = page_html(built_site, "checklist/").split("<article", 1)[1].split("</article>", 1)[0]
+    text = visible_text(re.sub(r"<(script|style)\b.*?</\1>", "", article, flags=re.S))
+    assert schemas.SELF_CHECK_STANDARD in text
+    assert re.findall(r"(?<![A-Za-z0-9_])(C1|C2|C3|T)(?![A-Za-z0-9_])", text) == []
+    for code in Condition.LABELS:
+        assert Condition.words(code) in text
+
+
 def test_pledge_page_shows_the_very_text_the_form_shows(built_site):
     text = visible_text(page_html(built_site, "pledge/"))
     for line in schemas.pledge_text().splitlines():
@@ -52,10 +62,10 @@ def test_data_dictionary_lists_every_downloaded_table_and_column(built_site, tmp
     text = visible_text(page_html(built_site, "data-dictionary/"))
     db = storage.open_db(tmp_path / "d.db")
     storage.migrate(db)
-    for table in [t for t in db.table_names() if t not in storage.PRIVATE_TABLES]:
+    for table in PUBLIC_TABLES:
         assert table in text
         for column in db[table].columns_dict:
-            if column in storage.SECRET_COLUMNS.get(table, ()):
-                assert column not in text
-            else:
+            if column in public_columns(table):
                 assert column in text
+            else:
+                assert column not in text

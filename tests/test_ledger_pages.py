@@ -18,7 +18,7 @@ import threading
 import pytest
 
 from checklist_app import storage
-from schemas import BUREAU_KIND, CountySettings, School, clock
+from schemas import BUREAU_KIND, CountySettings, School, clock, examples
 from schemas.ledger import CARRIED_OVER, TOTALS, LedgerReport, is_late
 from tests.bureau_support import create_admin, declare
 from tests.bureau_support import login as bureau_login
@@ -31,27 +31,28 @@ FORM = "/school/ledger/"
 # --- helpers ---------------------------------------------------------------------------------
 
 
+# A school's figures the rules below are tested against (the other answers: `schemas.examples`).
+FIGURES = {
+    "staff_total": 40,
+    "staff_in_county": 36,
+    "staff_out_county_in_province": 3,
+    "staff_out_of_province": 1,
+    "students_total": 500,
+    "students_in_county": 490,
+    "students_out_county_in_province": 8,
+    "students_out_of_province": 2,
+    "returned_staff": 1,
+    "returned_students": 2,
+    "isolating": 3,
+    "on_leave_out_of_county": 2,
+    "measures": "居家隔离14天,包保教师每日联系",
+}
+
+
 def answers(day: dt.date | None = None, **changes) -> dict:
     """A valid report as a form posts it (strings); `None` leaves a field out."""
-    data = {
-        "report_date": (day or TODAY()).isoformat(),
-        "staff_total": 40,
-        "staff_in_county": 36,
-        "staff_out_county_in_province": 3,
-        "staff_out_of_province": 1,
-        "students_total": 500,
-        "students_in_county": 490,
-        "students_out_county_in_province": 8,
-        "students_out_of_province": 2,
-        "returned_staff": 1,
-        "returned_students": 2,
-        "isolating": 3,
-        "on_leave_out_of_county": 2,
-        "measures": "居家隔离14天,包保教师每日联系",
-        "reporter": "赵主任",
-    }
-    data.update(changes)
-    return {k: str(v) for k, v in data.items() if v is not None}
+    data = examples.ledger_answers(report_date=(day or TODAY()).isoformat(), **(FIGURES | changes))
+    return {k: str(v) for k, v in data.items()}
 
 
 def random_report(rng: random.Random, day: dt.date) -> dict:
@@ -230,15 +231,15 @@ def test_a_report_more_than_3_days_back_is_refused_on_its_field(client, db, scho
         assert [r["report_date"] for r in rows(db, school)] == [day.isoformat()]
     else:
         page = page_of(response)
-        assert field_error(page, "report_date") == "错误:只能填报或更正最近 3 天内的日报"
+        assert field_error(page, "report_date") == "错误：只能填报或更正最近 3 天内的日报"
         assert '<a href="#report_date">只能填报或更正最近 3 天内的日报</a>' in page
-        assert page.count("<title>错误:") == 1
+        assert page.count("<title>错误：") == 1
         assert rows(db) == []
 
 
 def test_a_report_for_tomorrow_is_refused_on_its_field(client, db, school):
     page = page_of(submit(client, **answers(TODAY() + dt.timedelta(days=1))))
-    assert field_error(page, "report_date") == "错误:日期不能晚于今天"
+    assert field_error(page, "report_date") == "错误：日期不能晚于今天"
     assert rows(db) == []
 
 
@@ -248,7 +249,7 @@ def test_measures_are_required_when_someone_returned(client, db, school, returne
         client, **answers(returned_staff=returned_staff, returned_students=returned_students, measures="")
     )
     if refused:
-        assert field_error(page_of(response), "measures") == "错误:当日有师生返县,请填写对返县师生采取的管理措施"
+        assert field_error(page_of(response), "measures") == "错误：当日有师生返县,请填写对返县师生采取的管理措施"
         assert rows(db) == []
     else:
         assert response.status_code == 303 and len(rows(db, school)) == 1
@@ -256,7 +257,7 @@ def test_measures_are_required_when_someone_returned(client, db, school, returne
 
 def test_the_place_sums_are_checked_on_the_page(client, db, school):
     page = page_of(submit(client, **answers(staff_out_of_province=2)))
-    assert field_error(page, "staff_total") == "错误:教职工在本县内、县外省内、省外的人数之和应等于教职工总数"
+    assert field_error(page, "staff_total") == "错误：教职工在本县内、县外省内、省外的人数之和应等于教职工总数"
     assert rows(db) == []
 
 
@@ -424,7 +425,7 @@ def test_the_missing_list_names_exactly_the_schools_without_a_report_for_the_day
     listed = {name for name in names if name in text}
     assert listed == {name for code, name, _town in bureau if code not in reported_today}
     assert "县教育局机关" not in text
-    assert "乙乡:乙一小学、乙三中学" in text  # grouped by township
+    assert "乙乡：乙一小学、乙三中学" in text  # grouped by township
     assert "共 4 所" in text
     # the day chosen in the query string
     text = missing_list(page_of(client.get(LEDGER, query_string={"date": yesterday.isoformat()})))

@@ -32,8 +32,8 @@ def test_valid_people_section_has_no_errors():
 @pytest.mark.parametrize(
     "total, parts, changes",
     [
-        ("staff_total", schemas.readiness.STAFF_PLACES, {"staff_out_of_province": 3}),
-        ("students_total", schemas.readiness.STUDENT_PLACES, {"students_in_county": 589}),
+        ("staff_total", schemas.places.STAFF_PLACES, {"staff_out_of_province": 3}),
+        ("students_total", schemas.places.STUDENT_PLACES, {"students_in_county": 589}),
     ],
 )
 def test_places_must_sum_to_total(total, parts, changes):

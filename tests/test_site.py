@@ -283,16 +283,30 @@ def test_directive_index_lists_every_directive_page(site):
         assert title in html
 
 
-def test_leave_rule_is_effective_from_26_february():
+def test_leave_rule_is_effective_from_26_february_without_a_guessed_year():
     leave = directives.parse_directive(
         "directives/leave-rule.md", (CONTENT / "directives" / "leave-rule.md").read_text(encoding="utf-8")
     )
-    assert leave.effective_from == dt.date(2020, 2, 26)
+    assert leave.effective_from == "2月26日"
+
+
+def test_no_directive_shows_a_status_the_speech_does_not_give():
+    for source in directive_sources():
+        meta = directives.split_front_matter(source.read_text(encoding="utf-8"))[0]
+        assert meta.get("status") in (None, ""), source.name
+
+
+def test_no_page_shows_a_year_or_a_dated_day_the_speech_does_not_give(site):
+    # the speech dates nothing with a year; a build or post date is not a publication date
+    year = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?:年|-[0-9]{2}-[0-9]{2})")
+    for page in site.rglob("*.html"):
+        text = re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))
+        assert year.findall(text) == [], page
 
 
 def test_directive_page_shows_its_catalogue_and_duties(site):
     html = html_of(site, "directives/leave-rule.md")
-    assert "施行日期" in html and "2020-02-26" in html
+    assert "| 施行日期 |" not in html and "<td>施行日期</td>" in html and "<td>2月26日</td>" in html
     assert 'id="对学校和教职工的要求"' in html
     assert "../../prevention/management/#外出请假制度" in html
 
@@ -301,8 +315,8 @@ def test_directive_page_shows_its_catalogue_and_duties(site):
 # directives.py on its own
 
 VALID = """---
-title: 〔教育局关于疫情防控的通知(五个通知)〕
-issuer: 县教育局
+title: （未载明标题）教育局关于疫情防控的五个通知
+issuer: 伊通满族自治县教育局
 doc_number:
 written_on:
 published_on:
@@ -331,13 +345,13 @@ def make(title="甲", **dates) -> Directive:
     fields = dict(
         path=f"directives/{title}.md",
         title=title,
-        issuer="县教育局",
+        issuer="伊通满族自治县教育局",
         doc_number=None,
         written_on=None,
         published_on=None,
         effective_from=None,
         category="疫情防控",
-        status="有效",
+        status=None,
         disclosure=None,
         summary="概述",
         duties=("[a](b.md)",),
@@ -348,7 +362,7 @@ def make(title="甲", **dates) -> Directive:
 
 def test_split_front_matter_returns_meta_and_body():
     meta, body = directives.split_front_matter(VALID)
-    assert meta["issuer"] == "县教育局"
+    assert meta["issuer"] == "伊通满族自治县教育局"
     assert body.strip() == "Body."
 
 
@@ -372,9 +386,18 @@ def test_dates_are_read_from_yaml_dates_and_iso_strings():
     assert d.display("effective_from") == "2020-02-26"
 
 
-def test_a_date_that_is_not_iso_is_refused():
-    with pytest.raises(DirectiveError, match="effective_from"):
-        directives.parse_directive("directives/x.md", meta_with(effective_from="2月26日"))
+@pytest.mark.parametrize(
+    "key, value", [("effective_from", "2月30号"), ("effective_from", "26/2"), ("written_on", "2月26日")]
+)
+def test_a_date_that_is_neither_iso_nor_a_month_day_is_refused(key, value):
+    with pytest.raises(DirectiveError, match=key):
+        directives.parse_directive("directives/x.md", meta_with(**{key: value}))
+
+
+def test_a_month_day_without_year_is_kept_as_given_and_sorts_as_undated():
+    d = directives.parse_directive("directives/x.md", meta_with(effective_from="2月26日"))
+    assert d.effective_from == "2月26日" and d.display("effective_from") == "2月26日"
+    assert d.newest_date is None
 
 
 def test_missing_front_matter_is_refused():
@@ -382,7 +405,7 @@ def test_missing_front_matter_is_refused():
         directives.parse_directive("directives/x.md", "# 无\n")
 
 
-@pytest.mark.parametrize("key", ["title", "issuer", "category", "status", "summary"])
+@pytest.mark.parametrize("key", ["title", "issuer", "category", "summary"])
 def test_a_required_key_left_empty_is_refused(key):
     with pytest.raises(DirectiveError, match=key):
         directives.parse_directive("directives/x.md", meta_with(**{key: ""}))
@@ -393,16 +416,21 @@ def test_an_unknown_key_is_refused():
         directives.parse_directive("directives/x.md", meta_with(author="某人"))
 
 
-@pytest.mark.parametrize("key, value", [("category", "其他"), ("status", "有效的"), ("disclosure", "公开")])
+@pytest.mark.parametrize("key, value", [("category", "其他"), ("status", "待发布"), ("disclosure", "公开")])
 def test_a_value_outside_its_list_is_refused(key, value):
     with pytest.raises(DirectiveError, match=key):
         directives.parse_directive("directives/x.md", meta_with(**{key: value}))
 
 
-@pytest.mark.parametrize("key, value", [("category", "纪律要求"), ("status", "待发布"), ("disclosure", "依申请公开")])
+@pytest.mark.parametrize("key, value", [("category", "纪律要求"), ("status", "废止"), ("disclosure", "依申请公开")])
 def test_a_value_inside_its_list_is_accepted(key, value):
     d = directives.parse_directive("directives/x.md", meta_with(**{key: value}))
     assert getattr(d, key) == value
+
+
+def test_status_left_empty_shows_a_dash():
+    d = directives.parse_directive("directives/x.md", meta_with(status=None))
+    assert d.status is None and d.display("status") == "—"
 
 
 def test_summary_of_100_characters_is_accepted():
@@ -458,15 +486,17 @@ def test_render_header_and_duties():
 # The hook's base URL substitution
 
 
-def test_app_url_is_substituted_with_the_base_url():
+def test_placeholders_are_substituted_with_the_base_url_and_the_names():
     from checklist_app.site import hook as site_hook
 
-    markdown = "[申报]({{ app_url }}/school/login){ .md-button } [x]({{app_url}}/pledge/)"
+    markdown = "[申报]({{ app_url }}/school/login){ .md-button } [x]({{app_url}}/pledge/) {{ bureau_name }}"
+    values = {"app_url": "https://jyj.example.cn", "bureau_name": "某县教育局", "region_name": "某县"}
     assert (
-        site_hook.substitute_app_url(markdown, "https://jyj.example.cn/")
-        == "[申报](https://jyj.example.cn/school/login){ .md-button } [x](https://jyj.example.cn/pledge/)"
+        site_hook.substitute(markdown, values)
+        == "[申报](https://jyj.example.cn/school/login){ .md-button } [x](https://jyj.example.cn/pledge/) 某县教育局"
     )
-    assert site_hook.substitute_app_url(markdown, "") == "[申报](/school/login){ .md-button } [x](/pledge/)"
+    values["app_url"] = ""
+    assert site_hook.substitute(markdown, values) == "[申报](/school/login){ .md-button } [x](/pledge/) 某县教育局"
 
 
 def test_base_url_comes_from_the_environment_and_defaults_to_same_host():
@@ -474,3 +504,75 @@ def test_base_url_comes_from_the_environment_and_defaults_to_same_host():
 
     assert site_hook.app_base_url({}) == ""
     assert site_hook.app_base_url({"CHECKLIST_BASE_URL": "https://jyj.example.cn/"}) == "https://jyj.example.cn"
+
+
+# ---------------------------------------------------------------------------
+# The bureau's voice
+
+SPEECH_SOURCE = CONTENT / "directives" / "speech.md"
+REPORTING_WORDS = ["讲话指出", "讲话中的要求", "局长强调", "局长指出", "讲话没有", "干点啥", "局里"]
+HALF_WIDTH_BESIDE_CHINESE = re.compile(r"[\u4e00-\u9fff“”（）][,:;!?()]|[,:;!?()][\u4e00-\u9fff“”（）]")
+
+
+def readable(markdown: str) -> str:
+    """What a reader sees of a Markdown source: no placeholders, link targets, attribute lists or comments."""
+    markdown = re.sub(r"\{\{[^{}]*\}\}", "", markdown)
+    markdown = re.sub(r"\]\([^()\s]*\)", "]", markdown)
+    markdown = re.sub(r"\{[^{}]*\}", "", markdown)
+    return re.sub(r"<!--.*?-->", "", markdown, flags=re.S)
+
+
+def content_sources() -> list[Path]:
+    return sorted(CONTENT.rglob("*.md"))
+
+
+def test_pages_state_requirements_and_never_report_a_speech():
+    for source in content_sources():
+        if source == SPEECH_SOURCE:
+            continue
+        text = source.read_text(encoding="utf-8")
+        assert [word for word in REPORTING_WORDS if word in text] == [], source
+
+
+def test_content_uses_full_width_punctuation_beside_chinese():
+    for source in content_sources():
+        found = HALF_WIDTH_BESIDE_CHINESE.findall(readable(source.read_text(encoding="utf-8")))
+        assert found == [], (source, found)
+
+
+def test_every_requirement_page_names_its_source_once_at_its_foot(site):
+    for page in site.rglob("index.html"):
+        relative = page.relative_to(site).parent.as_posix()
+        if relative in ("directives/speech", "directives", "data-dictionary", "search"):
+            continue
+        html = page.read_text(encoding="utf-8")
+        foot = re.findall(r"依据：<a href=\"([^\"]+)\">局长在全县教育系统期初工作安排视频会议上的讲话</a>", html)
+        assert len(foot) == 1, relative
+        assert posixpath.normpath(posixpath.join("/" + relative, foot[0])) == "/directives/speech", relative
+
+
+def test_the_speech_is_one_document_in_the_registry_unabridged_but_for_the_copying_site_header(site):
+    seed = Path("/work/shared/seed/000_2881d4bc46cf6ea6.txt")
+    speech = directives.parse_directive("directives/speech.md", SPEECH_SOURCE.read_text(encoding="utf-8"))
+    assert speech.title == "在教育局期初工作安排视频会议的讲话"
+    assert speech.status is None and speech.written_on is None and speech.published_on is None
+    body = re.sub(
+        r"[#\s，。：；、“”（）,.:;()]", "", directives.split_front_matter(SPEECH_SOURCE.read_text(encoding="utf-8"))[1]
+    )
+    for line in SPEECH_LINES:
+        assert re.sub(r"[\s，。：；、“”（）,.:;()]", "", line) in body, line
+    assert "美章网" not in body and "范文" not in body
+    if seed.exists():  # the seed itself, where the shared folder is mounted
+        lines = [line.strip() for line in seed.read_text(encoding="utf-8").splitlines() if line.strip()][4:]
+        for line in lines:
+            assert re.sub(r"[\s，。：；、“”（）,.:;()!?！？]", "", line) in body, line
+    assert 'href="speech/"' in html_of(site, "directives/index.md")
+
+
+# Lines of the speech that must be in its page, whether or not the seed is at hand.
+SPEECH_LINES = [
+    "校园实行封闭管理,外来人员一律不允许进入校内",
+    "研究好今年的各项工作,干点啥,怎么干,什么时间干,谁来干等。",
+    "各科室的负责人要对全年教育工作做具体安排和部署",
+    "总之,教育系统的全体机关干部,各位科长,各学校的领导班子都要认真学习",
+]

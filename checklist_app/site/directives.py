@@ -31,7 +31,7 @@ LABELS: dict[str, str] = {
     "duties": "对学校和教职工的要求",
 }
 CATEGORIES = ("疫情防控", "网上教学", "开学工作", "纪律要求")
-STATUSES = ("有效", "已废止", "待发布")
+STATUSES = ("有效", "失效", "废止")
 DISCLOSURES = ("主动公开", "依申请公开")
 SUMMARY_MAX = 100
 MISSING = "—"
@@ -39,7 +39,9 @@ NONE_IN_CATEGORY = "暂无文件。"
 
 # Which date says how new a document is, in order of preference.
 DATE_KEYS = ("published_on", "written_on", "effective_from")
-REQUIRED = ("title", "issuer", "category", "status", "summary", "duties")
+REQUIRED = ("title", "issuer", "category", "summary", "duties")
+# A date the source gives without its year (施行日期 2月26日) is kept so, never given a guessed year.
+MONTH_DAY = re.compile(r"\A(1[0-2]|[1-9])月(3[01]|[12][0-9]|[1-9])日\Z")
 # Columns of the index table; category is the section the table sits in, the
 # three dates share one column, and 公开属性 is shown on each page.
 INDEX_COLUMNS = ("title", "issuer", "doc_number", "dates", "status", "summary")
@@ -61,19 +63,20 @@ class Directive:
     doc_number: str | None
     written_on: dt.date | None
     published_on: dt.date | None
-    effective_from: dt.date | None
+    effective_from: dt.date | str | None  # an ISO date, or a month-day such as 2月26日
     category: str
-    status: str
+    status: str | None
     disclosure: str | None
     summary: str
     duties: tuple[str, ...]
 
     @property
     def newest_date(self) -> dt.date | None:
-        """The date the registry sorts by: published, else written, else effective."""
+        """The date the registry sorts by: published, else written, else effective (a month-day
+        without its year cannot be placed among dates, so it does not count)."""
         for key in DATE_KEYS:
             value = getattr(self, key)
-            if value is not None:
+            if isinstance(value, dt.date):
                 return value
         return None
 
@@ -110,6 +113,13 @@ def _date(value: object) -> dt.date | None:
     raise ValueError(f"not a date: {value!r}")
 
 
+def _effective(value: object) -> dt.date | str | None:
+    """施行日期: an ISO date, or a month-day as the source gives it (2月26日)."""
+    if isinstance(value, str) and MONTH_DAY.match(value.strip()):
+        return value.strip()
+    return _date(value)
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
@@ -130,17 +140,16 @@ def problems(meta: dict) -> list[str]:
             found.append(f"{key} ({LABELS[key]}) is required")
     for key in DATE_KEYS:
         try:
-            _date(meta.get(key))
+            (_effective if key == "effective_from" else _date)(meta.get(key))
         except ValueError:
-            found.append(f"{key} ({LABELS[key]}) must be an ISO date or empty, not {meta.get(key)!r}")
-    checks = (("category", CATEGORIES), ("status", STATUSES))
-    for key, allowed in checks:
+            also = " or a month-day such as 2月26日" if key == "effective_from" else ""
+            found.append(f"{key} ({LABELS[key]}) must be an ISO date{also} or empty, not {meta.get(key)!r}")
+    checks = (("category", CATEGORIES, False), ("status", STATUSES, True), ("disclosure", DISCLOSURES, True))
+    for key, allowed, optional in checks:
         value = _text(meta.get(key))
         if value is not None and value not in allowed:
-            found.append(f"{key} ({LABELS[key]}) must be one of {list(allowed)}, not {value!r}")
-    disclosure = _text(meta.get("disclosure"))
-    if disclosure is not None and disclosure not in DISCLOSURES:
-        found.append(f"disclosure must be one of {list(DISCLOSURES)} or empty, not {disclosure!r}")
+            empty = " or empty" if optional else ""
+            found.append(f"{key} ({LABELS[key]}) must be one of {list(allowed)}{empty}, not {value!r}")
     summary = _text(meta.get("summary")) or ""
     if len(summary) > SUMMARY_MAX:
         found.append(f"summary has {len(summary)} characters; at most {SUMMARY_MAX}")
@@ -172,9 +181,9 @@ def parse_directive(path: str, text: str) -> Directive:
         doc_number=_text(meta.get("doc_number")),
         written_on=_date(meta.get("written_on")),
         published_on=_date(meta.get("published_on")),
-        effective_from=_date(meta.get("effective_from")),
+        effective_from=_effective(meta.get("effective_from")),
         category=_text(meta["category"]),
-        status=_text(meta["status"]),
+        status=_text(meta.get("status")),
         disclosure=_text(meta.get("disclosure")),
         summary=_text(meta["summary"]),
         duties=tuple(duty.strip() for duty in meta["duties"]),

@@ -17,8 +17,6 @@ from .accounts import (  # noqa: F401
     unlock_account,
 )
 from .archive import (  # noqa: F401
-    PRIVATE_TABLES,
-    SECRET_COLUMNS,
     snapshot,
 )
 from .audit import (  # noqa: F401
@@ -54,6 +52,7 @@ from .derived import (  # noqa: F401
     recompute_derived,
     rules_digest,
     stale_standings,
+    standing_of,
     standings_basis,
     stored_standings_basis,
     stored_verdict,

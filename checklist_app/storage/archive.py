@@ -1,9 +1,9 @@
 """Copies of the database that leave the running service.
 
-The bureau's download (`snapshot`): every public table, no secrets or drafts, what `checklist
-export` writes. A backup (`backup`, `verify_backup`, `restore`): the whole database, secrets
-included, for putting the service back after a disk dies.Restore goes into a stopped
-instance only: every app holds a shared lock on `<database>.lock` for its life, and restore
+The bureau's download (`snapshot`): the public tables and columns of the allowlist, no secrets
+or drafts, what `checklist export` writes. A backup (`backup`, `verify_backup`, `restore`): the
+whole database, secrets included, for putting the service back after a disk dies. Restore goes
+into a stopped instance only: every app holds a shared lock on `<database>.lock` for its life, and restore
 needs it exclusively.
 """
 
@@ -25,35 +25,23 @@ except ImportError:  # pragma: no cover
 import sqlite_utils
 
 from schemas import clock
+from schemas.dictionary import PUBLIC_TABLES
 
 from .connection import BUSY_TIMEOUT_MS, db_path, fsync_file
-from .derived import DERIVED_TABLES
 from .migrations import MIGRATIONS
-
-# Tables never in a download: secrets, work in progress, bookkeeping and what is derived.
-PRIVATE_TABLES = (
-    "admins",
-    "declaration_drafts",
-    "login_failures",
-    "login_throttles",
-    "pledge_browsers",
-    "sessions",
-    "_sqlite_migrations",
-    *DERIVED_TABLES,
-)
-# Columns that hold secrets: left out of a download's copy of their table.
-SECRET_COLUMNS = {"schools": ("access_code_hash", "pledge_token")}
 
 
 def snapshot(db, dest: str | Path) -> Path:
-    """A consistent copy of the live data for the bureau: every data table, no secrets or drafts.
+    """A consistent copy of the live data for the bureau: the tables, views and columns on the
+    allowlist (`schemas.dictionary.PUBLIC_TABLES`) and nothing else, so no secret, no draft and
+    nothing added to the database by hand leaves.
 
     Everything is copied inside one read transaction of the live database (WAL lets writers go
-    on meanwhile), into a new file attached to the same connection. A table without secrets is
-    copied whole (`INSERT … SELECT *` into the same definition, indexes made first), which SQLite
-    does record by record without decoding or re-sorting anything: several times faster than
-    copying column by column and indexing afterwards. The new file needs no journal (until it is
-    complete it is no snapshot at all); it is synced to disk once, at the end.
+    on meanwhile), into a new file attached to the same connection. A table whose every column is
+    public is copied whole (`INSERT … SELECT *` into the same definition, indexes made first),
+    which SQLite does record by record without decoding or re-sorting anything: several times
+    faster than copying column by column and indexing afterwards. The new file needs no journal
+    (until it is complete it is no snapshot at all); it is synced to disk once, at the end.
     """
     dest = Path(dest)
     dest.unlink(missing_ok=True)
@@ -63,42 +51,60 @@ def snapshot(db, dest: str | Path) -> Path:
         conn.execute("PRAGMA export.journal_mode = OFF")
         conn.execute("PRAGMA export.synchronous = OFF")
         conn.execute("BEGIN")
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-            if r[0] not in PRIVATE_TABLES
-        ]
-        for table in tables:
-            create_sql = conn.execute(
-                "SELECT sql FROM main.sqlite_master WHERE type='table' AND name = ?", [table]
-            ).fetchone()[0]
-            secret = SECRET_COLUMNS.get(table, ())
-            columns = [r[1] for r in conn.execute(f'PRAGMA main.table_info("{table}")') if r[1] not in secret]
-            conn.execute(create_sql.replace("CREATE TABLE ", "CREATE TABLE export.", 1))
-            for column in secret:
-                conn.execute(f'ALTER TABLE export."{table}" DROP COLUMN "{column}"')
-            indexes = conn.execute(
-                "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-                [table],
-            ).fetchall()
-            for (sql,) in indexes:
-                if not any(c in sql for c in secret):
-                    conn.execute(_into_export(sql, "index"))
-            if secret:
-                quoted = ", ".join(f'"{c}"' for c in columns)
-                conn.execute(f'INSERT INTO export."{table}" ({quoted}) SELECT {quoted} FROM main."{table}"')
-            else:
-                conn.execute(f'INSERT INTO export."{table}" SELECT * FROM main."{table}"')
-        for (sql,) in conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'view' AND sql IS NOT NULL"):
-            conn.execute(_into_export(sql, "view"))
+        kinds = dict(conn.execute("SELECT name, type FROM main.sqlite_master WHERE type IN ('table', 'view')"))
+        for table, public in PUBLIC_TABLES.items():
+            if not public.view and kinds.get(table) == "table":
+                _copy_table(conn, table, public.public_columns)
+        for view, public in PUBLIC_TABLES.items():
+            if public.view and kinds.get(view) == "view":
+                (sql,) = conn.execute("SELECT sql FROM main.sqlite_master WHERE name = ?", [view]).fetchone()
+                conn.execute(_into_export(sql, "view"))
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE export")
     finally:
         conn.close()
     fsync_file(dest)
     return dest
+
+
+def _copy_table(conn: sqlite3.Connection, table: str, public: frozenset[str]) -> None:
+    """`table` into the snapshot with its definition and indexes, less every column not in `public`.
+
+    A column SQLite cannot drop (one in a key or a constraint) stops the snapshot: better no
+    download than one with a column nobody chose to publish."""
+    (create_sql,) = conn.execute(
+        "SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()
+    columns = [r[1] for r in conn.execute(f'PRAGMA main.table_info("{table}")')]
+    kept = [c for c in columns if c in public]
+    conn.execute(create_sql.replace("CREATE TABLE ", "CREATE TABLE export.", 1))
+    for column in columns:
+        if column not in public:
+            conn.execute(f'ALTER TABLE export."{table}" DROP COLUMN "{column}"')
+    for sql in _indexes_over(conn, table, public):
+        conn.execute(_into_export(sql, "index"))
+    if kept == columns:
+        conn.execute(f'INSERT INTO export."{table}" SELECT * FROM main."{table}"')
+    else:
+        quoted = ", ".join(f'"{c}"' for c in kept)
+        conn.execute(f'INSERT INTO export."{table}" ({quoted}) SELECT {quoted} FROM main."{table}"')
+
+
+def _indexes_over(conn: sqlite3.Connection, table: str, public: frozenset[str]) -> list[str]:
+    """The SQL of the table's indexes over public columns alone. Any other index is left out:
+    made in the copy, a column name it lacks would turn into a text constant (SQLite's double
+    quotes), an index over nothing but that constant."""
+    found = []
+    for _seq, name, _unique, origin, partial in conn.execute(f'PRAGMA main.index_list("{table}")'):
+        keys = [
+            (cid, column)
+            for _n, cid, column, _desc, _coll, key in conn.execute(f'PRAGMA main.index_xinfo("{name}")')
+            if key
+        ]
+        if origin == "c" and not partial and all(cid >= 0 and column in public for cid, column in keys):
+            (sql,) = conn.execute("SELECT sql FROM main.sqlite_master WHERE name = ?", [name]).fetchone()
+            found.append(sql)
+    return found
 
 
 def _into_export(sql: str, kind: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
-from schemas import Declaration
+from schemas import Declaration, is_tick
 
 
 def column_type(annotation: Any) -> type:
@@ -54,4 +54,4 @@ def declaration_from_row(row: dict) -> BaseModel:
 
 
 # the dashboard turns every school's latest row into a model: look the ticks up once
-_DECLARATION_TICKS = tuple(name for name, info in Declaration.model_fields.items() if info.annotation is bool)
+_DECLARATION_TICKS = tuple(name for name, info in Declaration.model_fields.items() if is_tick(info))

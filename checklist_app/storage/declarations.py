@@ -11,30 +11,27 @@ from schemas import clock
 
 from .audit import audit
 from .columns import to_row
-from .connection import query_one, transaction
+from .connection import insert_sql, query_one, query_rows, transaction
 from .derived import refresh_standings
 
 
 def save_draft(db, school_code: str, section: str, answers: dict[str, str]) -> None:
+    """A section's answers as typed, replacing its draft: one statement in one transaction."""
     with transaction(db):
         _put_draft(db, school_code, section, answers)
 
 
 def _put_draft(db, school_code: str, section: str, answers: dict[str, str]) -> None:
-    db["declaration_drafts"].upsert(
-        {
-            "school_code": school_code,
-            "section": section,
-            "answers": json.dumps(answers, ensure_ascii=False),
-            "saved_at": clock.timestamp(),
-        },
-        pk=("school_code", "section"),
+    db.execute(
+        "INSERT INTO declaration_drafts (school_code, section, answers, saved_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (school_code, section) DO UPDATE SET answers = excluded.answers, saved_at = excluded.saved_at",
+        [school_code, section, json.dumps(answers, ensure_ascii=False), clock.timestamp()],
     )
 
 
 def load_drafts(db, school_code: str) -> dict[str, dict[str, str]]:
     """The saved answers of each section, as typed."""
-    rows = db.query("SELECT section, answers FROM declaration_drafts WHERE school_code = ?", [school_code])
+    rows = query_rows(db, "SELECT section, answers FROM declaration_drafts WHERE school_code = ?", [school_code])
     return {r["section"]: json.loads(r["answers"]) for r in rows}
 
 
@@ -69,7 +66,7 @@ def record_declaration(
             "submit_key": submit_key,
             **to_row(declaration),
         }
-        db["declarations"].insert(row)
+        db.execute(insert_sql("declarations", list(row)), list(row.values()))
         refresh_standings(db, [school_code])  # the school's standing moves with its new version
         if forget is not None:
             section, field = forget

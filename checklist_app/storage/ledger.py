@@ -12,6 +12,7 @@ from schemas.ledger import LedgerReport, is_late
 from .audit import audit
 from .columns import to_row
 from .connection import query_one, transaction
+from .schools import DECLARING_KINDS_JSON
 
 
 def record_ledger_report(db, school_code: str, report: LedgerReport, deadline: dt.time) -> tuple[dict, dict | None]:
@@ -113,8 +114,8 @@ def ledger_day_totals(db, day: dt.date) -> dict:
         db,
         f"""SELECT COUNT(r.id) AS reported, {LEDGER_SUMS}
             FROM ledger_reports r JOIN schools s ON s.code = r.school_code
-            WHERE r.report_date = ? AND s.kind != ?""",
-        [day.isoformat(), schemas.BUREAU_KIND],
+            WHERE r.report_date = ? AND s.kind IN (SELECT value FROM json_each(?))""",
+        [day.isoformat(), DECLARING_KINDS_JSON],
     )
 
 
@@ -125,8 +126,8 @@ def ledger_day_schools(db, day: dt.date) -> list[dict]:
         db.query(
             """SELECT s.code, s.name, s.township, r.id AS report_id, r.submitted_at, r.updated_at, r.late
            FROM schools s LEFT JOIN ledger_reports r ON r.school_code = s.code AND r.report_date = ?
-           WHERE s.kind != ? ORDER BY s.township, s.code""",
-            [day.isoformat(), schemas.BUREAU_KIND],
+           WHERE s.kind IN (SELECT value FROM json_each(?)) ORDER BY s.township, s.code""",
+            [day.isoformat(), DECLARING_KINDS_JSON],
         )
     )
 
@@ -137,8 +138,8 @@ def ledger_township_days(db, first: dt.date, last: dt.date) -> list[dict]:
         db.query(
             f"""SELECT r.report_date, s.township, COUNT(r.id) AS reported, {LEDGER_SUMS}
             FROM ledger_reports r JOIN schools s ON s.code = r.school_code
-            WHERE r.report_date BETWEEN ? AND ? AND s.kind != ?
+            WHERE r.report_date BETWEEN ? AND ? AND s.kind IN (SELECT value FROM json_each(?))
             GROUP BY r.report_date, s.township ORDER BY r.report_date, s.township""",
-            [first.isoformat(), last.isoformat(), schemas.BUREAU_KIND],
+            [first.isoformat(), last.isoformat(), DECLARING_KINDS_JSON],
         )
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite_utils
-from pydantic import BaseModel
 from sqlite_utils.migrations import Migrations
 
 from schemas import Declaration, Pledge, School
+from schemas.dictionary import TABLE_MODELS
 from schemas.ledger import LedgerReport
 
 from .columns import model_columns
@@ -191,14 +191,6 @@ def m004_sessions_and_throttles(db: sqlite_utils.Database) -> None:
         pk="key",
         not_null={"window_start", "audit_id", "attempts"},
     )
-
-
-TABLE_MODELS: dict[str, type[BaseModel]] = {
-    "declarations": Declaration,
-    "pledges": Pledge,
-    "schools": School,
-    "ledger_reports": LedgerReport,
-}
 
 
 def add_model_columns(db: sqlite_utils.Database, models=TABLE_MODELS) -> list[str]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import schemas
 from schemas import CountySettings
+from schemas.verdict import SUMMARY_COLUMNS
 
 from .derived import (
-    STANDING_VIEW_COLUMNS,
     fresh_standings,
     stale_standings,
     standings_basis,
     stored_standings_basis,
 )
+from .schools import DECLARING_KINDS_JSON
 
 # The county at a glance in a handful of queries, whatever the number of schools: one row per
 # organisation from the derived tables above, never one query per school.
@@ -35,7 +36,8 @@ def county_overview(db, settings: CountySettings, unsigned_limit: int, make=tupl
         db.conn.execute("ROLLBACK")  # it only read
 
 
-# The columns of `school_rows`, in order.
+# The columns of `school_rows`, in order: the organisation and its counts, then its standing's
+# summary (`schemas.Standing.summary`).
 SCHOOL_ROW_COLUMNS = (
     "code",
     "name",
@@ -45,12 +47,7 @@ SCHOOL_ROW_COLUMNS = (
     "pledges",
     "roster_size",
     "roster_signed",
-    "version",
-    "submitted_at",
-    "verdict_stored",
-    "verdict_now",
-    "legal_gaps_now",
-    "changed",
+    *SUMMARY_COLUMNS,
 )
 _UNDECLARED = (None, None, None, None, 0, 0)
 
@@ -73,9 +70,9 @@ def school_rows(db, settings: CountySettings, make=tuple) -> list:
            FROM schools s
            LEFT JOIN pledge_tallies p ON p.school_code = s.code AND p.pledge_version = :version
            LEFT JOIN roster_tallies r ON r.school_code = s.code
-           LEFT JOIN school_standings d ON d.school_code = s.code AND s.kind != :bureau
+           LEFT JOIN school_standings d ON d.school_code = s.code AND s.kind IN (SELECT value FROM json_each(:declaring))
            ORDER BY s.township, s.code""",
-        {"version": schemas.PLEDGE_VERSION, "bureau": schemas.BUREAU_KIND},
+        {"version": schemas.PLEDGE_VERSION, "declaring": DECLARING_KINDS_JSON},
     )
     if not (everything or stale):
         return list(map(make, rows))
@@ -83,9 +80,9 @@ def school_rows(db, settings: CountySettings, make=tuple) -> list:
     fresh = fresh_standings(db, settings, None if everything else sorted(stale))
     out = []
     for row in rows:
-        if row[2] != schemas.BUREAU_KIND and (everything or row[0] in stale):
+        if schemas.declares(row[2]) and (everything or row[0] in stale):
             standing = fresh.get(row[0])
-            row = row[:8] + (tuple(standing[c] for c in STANDING_VIEW_COLUMNS) if standing else _UNDECLARED)
+            row = row[:8] + (standing.summary() if standing else _UNDECLARED)
         out.append(make(row))
     return out
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 
-from schemas import School, clock
+from schemas import DECLARING_KINDS, School, clock
 
 from .audit import audit
 from .columns import to_row
@@ -15,6 +16,10 @@ from .sessions import _end_sessions
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
 ACCESS_CODE_LENGTH = 10
+
+# The kinds that declare (`schemas.declares`) as one SQL parameter: `s.kind IN (SELECT value FROM
+# json_each(?))`, so no query writes its own test of which organisations declare.
+DECLARING_KINDS_JSON = json.dumps(DECLARING_KINDS, ensure_ascii=False)
 
 
 # scrypt at about 10 ms and 4 MB a check: a code is 10 characters of 31 (49 bits), so a leaked

@@ -28,14 +28,14 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField, validators
 
-from schemas import BUREAU_KIND, Condition, CountySettings, Declaration, clock
+from schemas import CountySettings, clock, declares, is_tick
 from schemas.pledge import ROLES
-from schemas.verdict import LEGAL_CONDITIONS
 
 from .. import storage
 from ..county import standings as county
 from ..exchange import exports
 from ..web import qr
+from ..web.answers import version_answers
 from ..web.auth import (
     bureau_required,
     check_admin_login,
@@ -49,6 +49,7 @@ from ..web.auth import (
 from ..web.db import data_version, get_db, get_settings
 from ..web.forms import error_list, form_class, validated
 from ..web.links import base_url, issued_codes_csv, pledge_url
+from ..web.templating import bureau_name
 
 bp = Blueprint("bureau", __name__, url_prefix="/bureau")
 
@@ -125,7 +126,7 @@ def county_now(db, settings: CountySettings) -> county.County:
     with kept["lock"]:  # one request reads it; the others wait for it rather than repeat it
         if kept["key"] != key:
             kept["county"] = county.county_now(
-                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.Standing._make)
+                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.SchoolRow._make)
             )
             kept["key"] = key
         return kept["county"]
@@ -173,17 +174,6 @@ def _school_or_404(code: str) -> dict:
     return school
 
 
-def declaration_answers(row: dict) -> list[tuple[str, list[tuple[str, object, bool]]]]:
-    """(section title, [(label, value, is_tick)]) in form order, for the summary list."""
-    return [
-        (
-            section.title,
-            [(info.title, row.get(name), info.annotation is bool) for name, info in section.model_fields.items()],
-        )
-        for section in Declaration.sections
-    ]
-
-
 @bp.route("/schools/<code>")
 @bureau_required
 def school(code: str):
@@ -192,28 +182,16 @@ def school(code: str):
     versions = storage.declaration_versions(db, code)
     wanted = request.args.get("version", type=int)
     chosen = next((v for v in versions if v["version"] == wanted), versions[0] if versions else None)
-    standing = None
-    if chosen is not None:
-        now, stored = storage.verdict_now(chosen, get_settings()), storage.stored_verdict(chosen)
-        standing = {
-            "verdict_now": now.value,
-            "gaps_now": now.gaps,
-            "verdict_stored": stored.value,
-            "gaps_stored": stored.gaps,
-            "differs": now.differs_from(stored),
-            "answers": declaration_answers(chosen),
-        }
     link = pledge_url(school["pledge_token"])
     return render_template(
         "bureau/school.html",
         school=school,
-        is_bureau=school["kind"] == BUREAU_KIND,
+        is_bureau=not declares(school["kind"]),
         versions=versions,
         chosen=chosen,
         latest=versions[0] if versions else None,
-        standing=standing,
-        legal_conditions=LEGAL_CONDITIONS,
-        teaching=Condition.T,
+        standing=storage.standing_of(chosen, get_settings()) if chosen else None,
+        answers=version_answers(chosen) if chosen else None,
         roster=storage.roster_status(db, code),
         roles=ROLES,
         pledge_link=link,
@@ -286,7 +264,7 @@ def setting_text(key: str, value) -> str:
     field = CountySettings.model_fields.get(key)
     if value is None or value == "":
         return UNSET
-    if field is not None and field.annotation is bool:
+    if field is not None and is_tick(field):
         return YES_NO.get(value, str(value))
     return str(value)
 
@@ -380,7 +358,7 @@ def _export(extension: str):
         if extension == "csv.zip":
             path = exports.write_csv_zip(snapshot, workdir / "export.zip")
         elif extension == "xlsx":
-            path = exports.write_xlsx(snapshot, workdir / "export.xlsx", title=get_settings().bureau_name)
+            path = exports.write_xlsx(snapshot, workdir / "export.xlsx", title=bureau_name())
         else:
             path = snapshot
         handle = open(path, "rb")

@@ -18,9 +18,10 @@ import schemas
 from schemas.pledge import PLEDGE_ITEMS, ROLES, WHEREABOUTS
 
 from .. import storage
-from ..web.db import get_db, get_settings
+from ..web.db import get_db
 from ..web.errors import render_error
 from ..web.forms import add_error, error_list, form_class, validated
+from ..web.templating import bureau_name
 
 bp = Blueprint("pledge", __name__, url_prefix="/pledge")
 
@@ -38,7 +39,7 @@ def form(token: str):
     text = schemas.pledge_text()
     text_sha256 = schemas.pledge_text_sha256(text)
     if request.method == "GET" and "_flashes" not in session:
-        page = blank_form_page(school["code"], school["name"], token, text_sha256, get_settings().bureau_name)
+        page = blank_form_page(school["code"], school["name"], token, text_sha256, bureau_name())
         return page.replace(TOKEN_SLOT, generate_csrf())
     pledge_form = form_class(schemas.Pledge)()
     if request.method == "POST":
@@ -101,10 +102,8 @@ def _add_rule_errors(pledge_form) -> None:
     The model checks its rules only once every field is valid; a person on a phone should not
     have to send the form twice to learn that an item was left unticked.
     """
-    partial = schemas.Pledge.model_construct(**pledge_form.model_data())
-    for rule in schemas.Pledge.all_rules():
-        if not rule.holds(partial):
-            add_error(pledge_form, rule.field, rule.message)
+    for field, message in schemas.Pledge.broken_rules(pledge_form.model_data()):
+        add_error(pledge_form, field, message)
 
 
 @bp.route("/<token>/receipt/<reference>")

@@ -11,8 +11,6 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass, field
-from decimal import Decimal
-from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -30,17 +28,19 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from schemas import (
-    BUREAU_KIND,
     SECTION_BY_ID,
     SECTIONS,
     Declaration,
     Section,
+    Standing,
     clock,
+    declares,
     field_messages,
     verdict,
 )
 
 from .. import storage
+from ..web.answers import PROMISE, answer_rows, raw_from_row, version_answers
 from ..web.auth import (
     check_school_login,
     current_school,
@@ -75,7 +75,6 @@ NOT_FILLED = "“{title}”尚未填写"
 
 # The promise is asked afresh for every version: it is needed to submit, not to save a draft, and
 # it is not carried over into the next declaration.
-PROMISE = "truthful"
 PROMISE_SECTION = Declaration.section_of(PROMISE).section_id
 
 SUBMIT_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -228,32 +227,9 @@ def assess(answers: dict[str, dict | None]) -> Assessment:
     assessment = Assessment(states)
     # Rules across sections (not_home_14_days ≤ all people, the promise) are checked as soon as
     # the sections they read are valid, so a section shows 需修改 before the submit refuses it.
-    known = SimpleNamespace(**assessment.data())
-    for rule in Declaration.all_rules():
-        try:
-            holds = rule.holds(known)
-        except AttributeError:  # a section this rule reads is not valid yet
-            continue
-        if not holds:
-            assessment.note(rule.field, rule.message)
+    for field_name, message in Declaration.broken_rules(assessment.data()):
+        assessment.note(field_name, message)
     return assessment
-
-
-def raw_from_row(model, row: dict, keep_promise: bool = False) -> dict[str, str]:
-    """A stored version's answers of one model as a form would post them."""
-    raw: dict[str, str] = {}
-    for name, info in model.model_fields.items():
-        value = row.get(name)
-        if value is None or (name == PROMISE and not keep_promise):
-            continue
-        if info.annotation is bool:
-            if value:
-                raw[name] = "y"
-        elif isinstance(value, float):
-            raw[name] = format(Decimal(str(value)).normalize(), "f")
-        else:
-            raw[name] = str(value)
-    return raw
 
 
 def current_answers(db, school_code: str) -> dict[str, dict | None]:
@@ -272,32 +248,9 @@ def typed_answers(form: ModelForm) -> dict[str, str]:
     return {name: value for name, value in raw_values(form).items() if value.strip()}
 
 
-def answer_rows(model, raw: dict | None, previous: dict | None = None) -> list[dict]:
-    """The answers of a section for a summary list; `changed` against a previous version."""
-    raw = raw or {}
-    rows = []
-    for name, info in model.model_fields.items():
-        is_tick = info.annotation is bool
-        value = (name in raw) if is_tick else raw.get(name, "")
-        row = {"name": name, "label": info.title, "tick": is_tick, "value": value, "changed": False}
-        if previous is not None and raw.get(name) != previous.get(name):
-            before = (name in previous) if is_tick else previous.get(name, "")
-            row.update(changed=True, before=before)
-        rows.append(row)
-    return rows
-
-
-# --- verdicts as stored and as they would be today -------------------------------------------
-
-
-def standing(db, row: dict | None) -> dict | None:
-    """A version's stored verdict and the one today's county settings give; `differs` when the
-    value or the gaps are not the same."""
-    if row is None:
-        return None
-    stored = storage.stored_verdict(row)
-    today = storage.verdict_now(row, get_settings())
-    return {"row": row, "stored": stored, "today": today, "differs": today.differs_from(stored)}
+def standing(row: dict | None) -> Standing | None:
+    """A version's stored verdict and the one today's county settings give."""
+    return storage.standing_of(row, get_settings()) if row is not None else None
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -312,7 +265,7 @@ def _page_globals() -> dict:
 @school_required
 def index():
     school = current_school()
-    if school["kind"] == BUREAU_KIND:
+    if not declares(school["kind"]):
         return render_template("school/index.html", school=school, declares=False)
     db = get_db()
     assessment = assess(current_answers(db, g.school_code))
@@ -322,7 +275,7 @@ def index():
         declares=True,
         states=assessment.states.values(),
         complete=assessment.complete,
-        standing=standing(db, storage.latest_declaration(db, g.school_code)),
+        standing=standing(storage.latest_declaration(db, g.school_code)),
         ledger_today=storage.ledger_report_on(db, g.school_code, clock.today()),
     )
 
@@ -335,12 +288,17 @@ def section(section_id: str):
         abort(404)
     declaring_school()
     db = get_db()
+    answers = current_answers(db, g.school_code)
     if request.method == "POST":
-        storage.save_draft(db, g.school_code, section_id, typed_answers(form_class(model)()))
-    state = assess(current_answers(db, g.school_code)).states[section_id]
-    if request.method == "POST" and state.valid:
-        flash(SAVED.format(title=model.title))
-        return redirect(url_for(".index"))
+        answers[section_id] = typed_answers(form_class(model)())
+    # checked with the other sections' answers, for the rules across sections
+    state = assess(answers).states[section_id]
+    if request.method == "POST":
+        # kept as typed, errors included, so nothing typed is lost
+        storage.save_draft(db, g.school_code, section_id, answers[section_id])
+        if state.valid:
+            flash(SAVED.format(title=model.title))
+            return redirect(url_for(".index"))
     form = state.form()
     return render_template(
         "school/section.html",
@@ -445,7 +403,7 @@ def history():
     return render_template(
         "school/history.html",
         versions=[{"row": row, "stored": storage.stored_verdict(row)} for row in rows],
-        standing=standing(db, rows[0] if rows else None),
+        standing=standing(rows[0] if rows else None),
     )
 
 
@@ -456,14 +414,12 @@ def version(version: int):
     db = get_db()
     row = _version_row(version)
     previous = storage.previous_declaration(db, g.school_code, version)
-    answers = raw_from_row(Declaration, row, keep_promise=True)
-    before = raw_from_row(Declaration, previous, keep_promise=True) if previous else None
-    sections = [{"model": model, "rows": answer_rows(model, answers, before)} for model in SECTIONS]
+    sections = version_answers(row, previous)
     return render_template(
         "school/version.html",
         row=row,
         previous=previous,
         sections=sections,
         changes=sum(r["changed"] for s in sections for r in s["rows"]),
-        standing=standing(db, row),
+        standing=standing(row),
     )

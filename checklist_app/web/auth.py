@@ -22,7 +22,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from schemas import BUREAU_KIND, clock
+from schemas import clock, declares
 
 from .. import storage
 from .db import get_db
@@ -151,7 +151,7 @@ def declaring_school() -> dict:
     """The logged-in school, when it is one that declares readiness and reports the ledger; the
     bureau's own organisation signs pledges only."""
     school = current_school()
-    if school["kind"] == BUREAU_KIND:
+    if not declares(school["kind"]):
         abort(404)
     return school
 

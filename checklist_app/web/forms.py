@@ -8,13 +8,10 @@ bounds, choices), then the model, and puts every pydantic error on its field, or
 from __future__ import annotations
 
 import datetime as dt
-import types
-import typing
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-import annotated_types
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from pydantic import BaseModel, ValidationError
@@ -23,7 +20,9 @@ from wtforms import fields, validators, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets.core import clean_key
 
-from schemas import field_messages, meta
+from schemas import field_messages, is_tick, meta
+from schemas.base import base_type
+from schemas.base import bounds as field_bounds
 from schemas.messages import MESSAGES
 
 
@@ -130,36 +129,13 @@ class RadioField(fields.RadioField):
             raise validators.StopValidation(MESSAGES["literal_error"].format(label=self.label.text))
 
 
-def _base_type(annotation: Any) -> tuple[Any, bool]:
-    """The field's type without `| None`, and whether None is allowed."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return args[0], True
-    return annotation, False
-
-
-def _bounds(info) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for item in info.metadata:
-        for key, kind in (("ge", annotated_types.Ge), ("le", annotated_types.Le)):
-            if isinstance(item, kind):
-                found[key] = getattr(item, key)
-        if isinstance(item, annotated_types.MinLen):
-            found["min_length"] = item.min_length
-        if isinstance(item, annotated_types.MaxLen):
-            found["max_length"] = item.max_length
-    return found
-
-
 def _field(name: str, info) -> fields.Field:
     extra = meta(info)
     label = info.title or name
-    kind, optional = _base_type(info.annotation)
-    if typing.get_origin(kind) is typing.Annotated:
-        kind = typing.get_args(kind)[0]
-    bounds = _bounds(info)
+    kind, optional = base_type(info.annotation)
+    bounds = field_bounds(info)
     options: dict[str, Any] = {"label": label, "description": info.description or ""}
-    if kind is bool:
+    if is_tick(info):
         return fields.BooleanField(widget=CheckboxInput(), **options)
 
     required = not optional and info.is_required()

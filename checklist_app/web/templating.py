@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from flask import Flask, current_app
 
-from schemas import VERDICT_LABELS, Condition, clock
+from schemas import SELF_CHECK_STANDARD, VERDICT_LABELS, clock
 from schemas.ledger import BACKDATE_DAYS
-
-from .db import get_settings
 
 
 def mask_phone(phone: str | None) -> str:
@@ -19,19 +15,20 @@ def mask_phone(phone: str | None) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+def bureau_name() -> str:
+    """The bureau's name from the deployment's configuration (county.toml), as the site shows it."""
+    return current_app.config["DEPLOYMENT"].bureau_name
+
+
 def login_wait_minutes() -> int:
     return round(current_app.config["LOGIN_WINDOW_SECONDS"] / 60)
 
 
 def _globals() -> dict:
-    try:
-        bureau_name = get_settings().bureau_name
-    except sqlite3.Error:  # an error page must render even when the database does not answer
-        bureau_name = "县教育局"
     return {
-        "bureau_name": bureau_name,
+        "bureau_name": bureau_name(),
         "verdict_labels": VERDICT_LABELS,
-        "condition_labels": Condition.LABELS,
+        "self_check_standard": SELF_CHECK_STANDARD,
         "login_wait_minutes": login_wait_minutes(),
         "backdate_days": BACKDATE_DAYS,
     }
@@ -40,5 +37,9 @@ def _globals() -> dict:
 def init_app(app: Flask) -> None:
     app.context_processor(_globals)
     app.add_template_filter(mask_phone)
-    app.add_template_global(clock.show, "when")
-    app.add_template_filter(clock.show, "when")
+    # times and days as people read them, in Beijing time: templates never slice ISO text.
+    # `day` is a filter only: the ledger's pages name the day they show `day`.
+    for name, function in (("when", clock.show), ("month_day", clock.month_day), ("short", clock.short)):
+        app.add_template_global(function, name)
+        app.add_template_filter(function, name)
+    app.add_template_filter(clock.day, "day")

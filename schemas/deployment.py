@@ -1,0 +1,45 @@
+"""The deployment's own configuration (`county.toml`): which bureau and region this instance serves.
+
+The bureau's and the region's names are read once from this file by the site build and the app,
+so the masthead, the app's headers and every export say the same name (PRODUCT.md, One name).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# Each key's Chinese name and the rule a bad value breaks, for the error a deployer reads.
+KEYS: dict[str, tuple[str, str]] = {
+    "level": ("行政级别", "须为 county、city 或 province 之一"),
+    "region_code": ("行政区划代码", "须为六位数字，如 220323"),
+    "region_name": ("行政区名称", "须为 2 至 40 个字，如 伊通满族自治县"),
+    "bureau_name": ("教育行政部门名称", "须为 2 至 40 个字，如 伊通满族自治县教育局"),
+}
+
+
+class Deployment(BaseModel):
+    """The four keys of `county.toml`; nothing else is accepted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    level: Literal["county", "city", "province"]
+    region_code: str = Field(pattern=r"^[0-9]{6}$")
+    region_name: str = Field(min_length=2, max_length=40)
+    bureau_name: str = Field(min_length=2, max_length=40)
+
+
+def problems(error: ValidationError) -> list[str]:
+    """Each way a file's values break the model, in Chinese, one line per key."""
+    found = []
+    for detail in error.errors():
+        key = str(detail["loc"][0]) if detail["loc"] else ""
+        if detail["type"] == "extra_forbidden":
+            found.append(f"不认识的键 {key}（可用的键：{'、'.join(KEYS)}）")
+        elif key in KEYS:
+            label, rule = KEYS[key]
+            found.append(f"缺少 {key}（{label}），{rule}" if detail["type"] == "missing" else f"{key}（{label}）{rule}")
+        else:
+            found.append(detail["msg"])
+    return found
