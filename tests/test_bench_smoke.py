@@ -77,3 +77,4 @@ def test_the_upload_benchmark_refuses_every_oversized_file_and_prints_time_and_m
     )
     assert len(lines) == 4, out
     assert "NOT refused" not in out
+    assert len(re.findall(r"^  says: .*没有导入任何数据", out, re.M)) == 4, out  # each page says why
