@@ -13,13 +13,19 @@ cookies and one keep-alive connection, and each is a distinct person:
   declares again and again: POST the promise section, follow to the task list, GET the review
   page (submit_key), POST the submit, follow to the result.
 
-The baseline is a minimal Flask app (below) under the same server settings: no validation,
-no CSRF, no templates; every POST is one durable insert of a pledge-sized row into the same
-`pledges` table (WAL, synchronous=FULL, BEGIN IMMEDIATE) and a 303 to a page that reads it back;
-every GET is a small page. Its clients make the same requests in the same order (a GET where the
+The baseline is a minimal Flask app (below) served the way `checklist serve` serves the app
+(`serving.run_server`: gunicorn, the same workers, threads and worker start-up) with the app's
+own way to write: a connection from `storage.open_db` (WAL, synchronous=FULL) kept per server
+thread, and `storage.transaction` (the `WriterQueue` across threads and workers, then BEGIN
+IMMEDIATE). It has no validation, no CSRF, no session and no templates; every POST is one
+durable insert of a pledge-sized row into a table with no triggers, and a 303 to a page that
+reads it back; every GET is a small page. Its clients make the same requests in the same order (a GET where the
 app flow has a GET, a POST where it has a POST), so both runs make the same number of requests
 and durable writes per flow. Both servers run side by side; `--full` loads them in turns (four
 slices each), so that a change in the machine's own load falls on both alike.
+
+Two ratios are printed: the app's throughput against the baseline's, and the app's server CPU
+per request against the baseline's.
 
 Rows lost: every acknowledged submission (a receipt or result page shown) is looked up in the
 database after the server has stopped. Errors: a status other than 2xx/3xx, a refused form,
@@ -74,7 +80,9 @@ REQUEST_TIMEOUT = 30
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SUBMIT_KEY_RE = re.compile(r'name="submit_key" value="([^"]+)"')
 PHONE_UA = "Mozilla/5.0 (Linux; Android 12) AppleWebKit/537.36 (KHTML, like Gecko) Mobile MicroMessenger/8.0"
-TARGETS = {"ratio": 0.7, "p99_ms": 250}
+# the issue's targets, checked by the figures this prints (never by a test): throughput against
+# the baseline's, p99 of every request at 64 clients, the server's CPU per request
+TARGETS = {"ratio": 0.7, "p99_ms": 120, "cpu_ms": 1.2}
 
 
 # --- a browser: one keep-alive connection, its cookies ---------------------------------------
@@ -268,23 +276,26 @@ BASELINE_COLUMNS = (
 )
 
 
+BASELINE_TABLE = "baseline_pledges"  # the pledge columns, no trigger, no index but the key
+
+
 def baseline_app(database: str):
-    """A minimal Flask app: a form page, one durable insert per POST, a page reading it back."""
+    """A minimal Flask app: a form page, one durable insert per POST, a page reading it back.
+
+    The connection and the write are the app's own (`storage.open_db`, `storage.transaction`),
+    so the two servers differ by what the app does around the write, not by how it writes."""
     from flask import Flask, redirect, request
+
+    from checklist_app import storage
 
     app = Flask("baseline")
     local = threading.local()
-    insert = f"INSERT INTO pledges ({', '.join(BASELINE_COLUMNS)}) VALUES ({', '.join('?' * len(BASELINE_COLUMNS))})"
+    insert = storage.insert_sql(BASELINE_TABLE, list(BASELINE_COLUMNS))
 
-    def db() -> sqlite3.Connection:
-        conn = getattr(local, "conn", None)
-        if conn is None:  # one connection per server thread, kept: the cheapest honest setup
-            conn = sqlite3.connect(database, isolation_level=None, timeout=15)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            local.conn = conn
-        return conn
+    def db():
+        if getattr(local, "db", None) is None:  # one connection per server thread, kept, as the app does
+            local.db = storage.open_db(database)
+        return local.db
 
     @app.get("/form")
     def form():
@@ -294,19 +305,13 @@ def baseline_app(database: str):
     def submit():
         values = request.form.to_dict()
         row = [values.get(c) for c in BASELINE_COLUMNS]
-        conn = db()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = conn.execute(insert, row)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return redirect(f"/receipt/{cursor.lastrowid}", 303)
+        with storage.transaction(db()) as conn:
+            row_id = conn.execute(insert, row).lastrowid
+        return redirect(f"/receipt/{row_id}", 303)
 
     @app.get("/receipt/<int:row_id>")
     def receipt(row_id: int):
-        row = db().execute("SELECT reference, name FROM pledges WHERE id = ?", [row_id]).fetchone()
+        row = db().execute(f"SELECT reference, name FROM {BASELINE_TABLE} WHERE id = ?", [row_id]).fetchone()
         return (f"<p>{row[1]} {row[0]}</p>", 200) if row else ("not found", 404)
 
     return app
@@ -573,16 +578,14 @@ class AppRun:
 
 
 def baseline_database(path: Path) -> Path:
-    """A database with the app's own tables and indexes (storage.migrate) and one school."""
+    """A database made by `storage.open_db` (WAL, synchronous=FULL) with the baseline's table:
+    the columns of a pledge and no trigger (the app's `pledges` has the tallies' triggers)."""
     from checklist_app import storage
 
     db = storage.open_db(path)
-    storage.migrate(db)
-    db.execute(
-        "INSERT INTO schools (code, name, kind, township, pledge_token, created_at, updated_at) "
-        "VALUES ('B001', '基准学校', '小学', '城关镇', 'baseline', '2026-02-20', '2026-02-20')"
-    )
-    db.conn.commit()
+    columns = ", ".join(f'"{column}" TEXT' for column in BASELINE_COLUMNS)
+    with storage.transaction(db):
+        db.execute(f"CREATE TABLE {BASELINE_TABLE} (id INTEGER PRIMARY KEY, {columns})")
     db.close()
     return path
 
@@ -613,7 +616,7 @@ class BaselineRun:
     def lost(self, acknowledged: list[tuple]) -> tuple[int, str]:
         conn = sqlite3.connect(self.database)
         try:
-            stored = {r[0] for r in conn.execute("SELECT id FROM pledges")}
+            stored = {r[0] for r in conn.execute(f"SELECT id FROM {BASELINE_TABLE}")}
             integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
             conn.close()
@@ -643,7 +646,7 @@ def summary(run, tally: Tally) -> dict:
     }
 
 
-def report(name: str, figures: dict, ratio: float | None) -> None:
+def report(name: str, figures: dict, baseline: dict | None) -> None:
     print(f"{name}:")
     print(f"  requests: {figures['requests']} in {figures['seconds']:.1f} s ({figures['flows']} flows)")
     print(f"  throughput: {figures['throughput']:.1f} req/s")
@@ -657,8 +660,39 @@ def report(name: str, figures: dict, ratio: float | None) -> None:
     print(
         f"  rows lost: {figures['lost']} (of {figures['acknowledged']} acknowledged; integrity_check {figures['integrity']})"
     )
-    if ratio is not None:
-        print(f"  ratio: {ratio:.2f} of the baseline's throughput")
+    if baseline is not None:
+        print(f"  ratio: {throughput_ratio(figures, baseline):.2f} of the baseline's throughput")
+        cpu_ratio = cpu_per_request_ratio(figures, baseline)
+        if cpu_ratio is not None:
+            print(f"  server CPU per request: {cpu_ratio:.2f} × the baseline's")
+
+
+def throughput_ratio(app: dict, baseline: dict) -> float:
+    return app["throughput"] / baseline["throughput"] if baseline["throughput"] else 0.0
+
+
+def cpu_per_request_ratio(app: dict, baseline: dict) -> float | None:
+    if app["server_cpu_ms"] is None or not baseline["server_cpu_ms"]:
+        return None
+    return app["server_cpu_ms"] / baseline["server_cpu_ms"]
+
+
+def report_targets(app: dict, baseline: dict, clients: int) -> None:
+    """Each of the issue's targets, its figure in this run and whether it was met."""
+    ratio, cpu = throughput_ratio(app, baseline), app["server_cpu_ms"]
+    rows = [
+        ("no error, nothing lost", f"{app['errors']} errors, {app['lost']} lost", app["errors"] == app["lost"] == 0),
+        (f"throughput ≥ {TARGETS['ratio']} × the baseline's", f"{ratio:.2f}", ratio >= TARGETS["ratio"]),
+        (f"p99 ≤ {TARGETS['p99_ms']} ms", f"{app['p99']:.1f} ms", app["p99"] <= TARGETS["p99_ms"]),
+        (
+            f"server CPU ≤ {TARGETS['cpu_ms']} ms per request",
+            "not measured" if cpu is None else f"{cpu:.2f} ms",
+            cpu is not None and cpu <= TARGETS["cpu_ms"],
+        ),
+    ]
+    print("targets at 64 clients" + ("" if clients == 64 else f" (this run: {clients} clients)") + ":")
+    for target, figure, met in rows:
+        print(f"  {target}: {figure}, {'met' if met else 'not met'}")
 
 
 # --- the same flows inside this process ------------------------------------------------------
@@ -714,6 +748,7 @@ def in_process_cost(rounds: int) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory(prefix="checklist-cost-") as tmp:
         app = create_app({"DATABASE": f"{tmp}/app.db", "SECRET_KEY": "bench"})
+        serving.freeze_startup_objects()  # as each server worker does once its app is made
         db = storage.open_db(app.config["DATABASE"])
         storage.upsert_schools(
             db,
@@ -737,6 +772,7 @@ def in_process_cost(rounds: int) -> dict[str, float]:
         figures = {"app": cost([signer, school], app_round)}
 
         base = baseline_app(str(baseline_database(Path(tmp) / "baseline.db")))
+        serving.freeze_startup_objects()
         signer, school = InProcessBrowser(base, Tally()), InProcessBrowser(base, Tally())
 
         def baseline_round(n: int) -> None:
@@ -785,14 +821,8 @@ def main() -> None:
                 stop(run.server)
         baseline, app = (summary(run, run.crowd.total()) for run in runs)
     report(BaselineRun.name, baseline, None)
-    ratio = app["throughput"] / baseline["throughput"] if baseline["throughput"] else 0.0
-    report(AppRun.name, app, ratio)
-    met = app["errors"] == 0 and app["lost"] == 0 and ratio >= TARGETS["ratio"] and app["p99"] < TARGETS["p99_ms"]
-    print(
-        f"targets at 64 clients (no error, nothing lost, ratio ≥ {TARGETS['ratio']}, p99 < {TARGETS['p99_ms']} ms): "
-        + ("met" if met else "not met")
-        + ("" if clients == 64 else f" (this run: {clients} clients)")
-    )
+    report(AppRun.name, app, baseline)
+    report_targets(app, baseline, clients)
     costs = in_process_cost(COST_ROUNDS_FULL if args.full else COST_ROUNDS)
     print(
         f"cost per request in-process (same flows through Flask's test client, CPU time): "

@@ -165,7 +165,7 @@ def upload_once(path: Path) -> dict:
         )
         seconds = time.perf_counter() - started
         page = response.get_data(as_text=True)
-        said = re.search(r'class="error-message"><span class="visually-hidden">错误:</span>([^<]+)<', page)
+        said = re.search(r'class="error-message"><span class="visually-hidden">[^<]*</span>([^<]+)<', page)
         stored = db.execute("SELECT COUNT(*) FROM roster").fetchone()[0]
         db.close()
     return {

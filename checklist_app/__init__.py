@@ -70,10 +70,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["DEPLOYMENT"] = deployment.load()
 
     from .views import bureau, ledger, pledge, school, school_list, staff
-    from .web import auth, db, errors, security, serving, site_files, templating
+    from .web import auth, db, errors, security, serving, session_cookie, site_files, templating
 
     db.init_app(app)
     security.init_app(app)
+    session_cookie.init_app(app)  # the signed session cookie, its serializer made once
     serving.init_app(app)  # compression, and the client's address behind a proxy
     errors.init_app(app)
     templating.init_app(app)

@@ -9,12 +9,13 @@ columns and the site's generated pages all read these from the model, so an item
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import types
 import typing
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Callable, ClassVar, Iterator, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 import annotated_types
 from pydantic import (
@@ -204,16 +205,8 @@ class ChecklistModel(BaseModel):
     rules: ClassVar[tuple[Rule, ...]] = ()
 
     @classmethod
-    def all_rules(cls) -> Iterator[Rule]:
-        for name, info in cls.model_fields.items():
-            if meta(info).get("must_be_true"):
-                yield Rule(name, lambda m, name=name: getattr(m, name) is True, f"请勾选:{info.title}")
-        seen: set[int] = set()
-        for klass in reversed(cls.__mro__):
-            for rule in klass.__dict__.get("rules", ()):
-                if id(rule) not in seen:
-                    seen.add(id(rule))
-                    yield rule
+    def all_rules(cls) -> tuple[Rule, ...]:
+        return _rules_of(cls)
 
     @classmethod
     def broken_rules(cls, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -250,6 +243,23 @@ class ChecklistModel(BaseModel):
         if problems:
             raise PydanticCustomError("cross_field", "；".join(m for _, m in problems), {"problems": problems})
         return self
+
+
+@functools.cache
+def _rules_of(model: type[ChecklistModel]) -> tuple[Rule, ...]:
+    """A model's rules, gathered once: every validation checks them (each pledge, each section)."""
+    rules = [
+        Rule(name, lambda m, name=name: getattr(m, name) is True, f"请勾选:{info.title}")
+        for name, info in model.model_fields.items()
+        if meta(info).get("must_be_true")
+    ]
+    seen: set[int] = set()
+    for klass in reversed(model.__mro__):
+        for rule in klass.__dict__.get("rules", ()):
+            if id(rule) not in seen:
+                seen.add(id(rule))
+                rules.append(rule)
+    return tuple(rules)
 
 
 def not_in_future(value: dt.date | None) -> dt.date | None:

@@ -9,8 +9,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import uuid
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +20,7 @@ from checklist_app.cli import main
 from checklist_app.storage import archive as backup
 from schemas import CountySettings, Declaration, Pledge, School, clock, verdict
 from tests.conftest import valid_declaration_answers, valid_pledge_answers
+from tests.waiting import Acknowledged
 
 
 def pledge_of(name: str, phone: str) -> Pledge:
@@ -61,7 +62,7 @@ def pledge_references(path) -> set[str]:
 
 
 def bulk_pledges(db, code: str, count: int) -> None:
-    """Many rows at once, so the backup takes long enough for writers to run beside it."""
+    """Many rows at once, so the backup's copy takes more than a moment."""
     columns = ["school_code", "pledge_version", *Pledge.model_fields, "text_sha256", "reference", "submitted_at"]
     template = storage.to_row(pledge_of("批量教师", "13000000000"))
     rows = []
@@ -72,49 +73,67 @@ def bulk_pledges(db, code: str, count: int) -> None:
         db.conn.executemany(storage.insert_sql("pledges", columns), rows)
 
 
-def test_backup_during_writes_restores_every_row_acknowledged_before_it_began(app, db, make_school, tmp_path):
+def test_backup_during_writes_restores_every_row_acknowledged_before_it_began(
+    app, db, make_school, tmp_path, monkeypatch
+):
     make_school("A1")
-    bulk_pledges(db, "A1", 20_000)
-    acknowledged: list[tuple[float, str]] = []
-    lock = threading.Lock()
+    bulk_pledges(db, "A1", 2_000)
+    live = Path(app.config["DATABASE"]).resolve()
+    acknowledged = Acknowledged()
     stop = threading.Event()
 
     def writer(n: int) -> None:
-        conn = storage.open_db(app.config["DATABASE"])
-        i = 0
-        while not stop.is_set():
-            row, _ = storage.record_pledge(conn, "A1", pledge_of(f"教师{n}{i:05d}", f"13{n}{i:08d}"), "x" * 64)
-            with lock:
-                acknowledged.append((time.monotonic(), row["reference"]))
-            i += 1
-        conn.close()
+        conn = storage.open_db(live)
+        try:
+            i = 0
+            while not stop.is_set():
+                row, _ = storage.record_pledge(conn, "A1", pledge_of(f"教师{n}{i:05d}", f"13{n}{i:08d}"), "x" * 64)
+                acknowledged.add(row["reference"])
+                i += 1
+        except BaseException as error:  # noqa: BLE001 - the test fails on it below
+            acknowledged.failed(error)
+        finally:
+            conn.close()
+
+    # The backup's copy pauses once, inside it, until the writers have committed ten more
+    # pledges: a backup that held writers up would wait there for ever (bounded by the hang
+    # deadline), so its finishing shows that they went on while it copied.
+    during: list[bool] = []
+    real_connect = sqlite3.connect
+
+    def connect(path, *args, **kwargs):
+        conn = real_connect(path, *args, **kwargs)
+        if threading.current_thread() is threading.main_thread() and Path(path).resolve() == live:
+            conn.set_progress_handler(pause_once, 1_000)
+        return conn
+
+    def pause_once() -> int:
+        if not during:
+            during.append(acknowledged.reached(len(acknowledged) + 10))
+        return 0
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(3, 7)]
     for thread in threads:
         thread.start()
     try:
-        while len(acknowledged) < 40:
-            time.sleep(0.01)
-        started = time.monotonic()
-        with lock:
-            before = {ref for _, ref in acknowledged}
+        acknowledged.wait_for(40, "pledges before the backup")
+        before = set(acknowledged.copy())
+        monkeypatch.setattr(sqlite3, "connect", connect)
         backup.backup(db, tmp_path / "backup.db")
-        finished = time.monotonic()
-        time.sleep(0.05)
+        monkeypatch.setattr(sqlite3, "connect", real_connect)
     finally:
         stop.set()
         for thread in threads:
             thread.join()
 
-    during = [ref for at, ref in acknowledged if started < at < finished]
-    assert during, "writers were held up for the whole backup"
-
+    assert not acknowledged.errors
+    assert during == [True], "writers were held up while the backup copied"
     target = tmp_path / "fresh" / "checklist.db"
     backup.restore(tmp_path / "backup.db", target)
     fresh = create_app({"DATABASE": str(target), "SECRET_KEY": "k", "TESTING": True})
     restored = pledge_references(target)
     assert before <= restored
-    assert restored <= pledge_references(app.config["DATABASE"])  # nothing invented
+    assert restored <= pledge_references(live)  # nothing invented
     assert fresh.test_client().get("/healthz").status_code == 200
 
 
@@ -248,17 +267,21 @@ def test_restore_refuses_while_an_app_has_the_database_open(good_backup, target)
 
 
 def test_restore_refuses_while_another_process_serves_the_database(good_backup, target):
-    code = (
-        "import sys, time; from checklist_app import create_app; "
-        f"app = create_app({{'DATABASE': {str(target)!r}, 'SECRET_KEY': 'k'}}); print('up', flush=True); time.sleep(60)"
+    code = (  # it holds the app until its input is closed
+        "import sys; from checklist_app import create_app; "
+        f"app = create_app({{'DATABASE': {str(target)!r}, 'SECRET_KEY': 'k'}}); print('up', flush=True); sys.stdin.read()"
     )
-    server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT)
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT
+    )
     try:
         assert server.stdout.readline().strip() == "up"
         assert_refused(good_backup, target, "in_use")
     finally:
         server.kill()
         server.wait()
+        server.stdin.close()
+        server.stdout.close()
     backup.restore(good_backup, target)  # stopped: now it goes
 
 

@@ -44,6 +44,9 @@ def test_the_load_benchmark_runs_the_app_and_the_baseline_and_loses_nothing():
     assert len(re.findall(r"^  throughput: \d+\.\d req/s$", out, re.M)) == 2, out
     assert len(re.findall(r"^  p99: \d+\.\d ms", out, re.M)) == 2, out
     assert re.search(r"^  ratio: \d+\.\d\d of the baseline's throughput$", out, re.M), out
+    assert re.search(r"^  server CPU per request: \d+\.\d\d × the baseline's$", out, re.M), out
+    for target in ("throughput ≥ 0.7 × the baseline's", "p99 ≤ 120 ms", "server CPU ≤ 1.2 ms per request"):
+        assert re.search(rf"^  {re.escape(target)}: .+, (met|not met)$", out, re.M), out
     assert len(re.findall(r"^  rows lost: 0 \(of [1-9]\d* acknowledged; integrity_check ok\)$", out, re.M)) == 2, out
     assert len(re.findall(r"^  errors: 0$", out, re.M)) == 2, out
 
@@ -74,3 +77,4 @@ def test_the_upload_benchmark_refuses_every_oversized_file_and_prints_time_and_m
     )
     assert len(lines) == 4, out
     assert "NOT refused" not in out
+    assert len(re.findall(r"^  says: .*没有导入任何数据", out, re.M)) == 4, out  # each page says why

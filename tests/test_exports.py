@@ -26,6 +26,7 @@ from tests.bureau_support import (
     upload_roster,
 )
 from tests.conftest import valid_pledge_answers
+from tests.waiting import Acknowledged
 
 DOWNLOADS = ("/bureau/export/checklist.sqlite", "/bureau/export/csv.zip", "/bureau/export/checklist.xlsx")
 
@@ -105,9 +106,8 @@ def test_a_snapshot_taken_during_concurrent_pledges_is_intact_and_holds_every_ro
     app, admin, db, make_school, tmp_path
 ):
     make_school("S1")
-    acknowledged: list[str] = []
+    acknowledged = Acknowledged()
     stop = threading.Event()
-    errors: list[BaseException] = []
 
     def write_pledges(worker: int) -> None:
         connection = storage.open_db(app.config["DATABASE"])
@@ -120,9 +120,9 @@ def test_a_snapshot_taken_during_concurrent_pledges_is_intact_and_holds_every_ro
                     valid_pledge_answers(name=name, signature=name, phone=f"13{worker}{n:08d}")
                 )
                 row, _created = storage.record_pledge(connection, "S1", pledge, pledge_text_sha256())
-                acknowledged.append(row["reference"])
+                acknowledged.add(row["reference"])
         except BaseException as error:  # noqa: BLE001 - reported by the test below
-            errors.append(error)
+            acknowledged.failed(error)
         finally:
             connection.close()
 
@@ -130,18 +130,15 @@ def test_a_snapshot_taken_during_concurrent_pledges_is_intact_and_holds_every_ro
     for writer in writers:
         writer.start()
     try:
-        while len(acknowledged) < 30 and not errors:
-            threading.Event().wait(0.01)
-        before = set(acknowledged)
+        acknowledged.wait_for(30, "pledges before the download")
+        before = set(acknowledged.copy())
         response = admin.get("/bureau/export/checklist.sqlite")
-        during = len(acknowledged)
-        while len(acknowledged) < during + 10 and not errors:  # writes went on after it, too
-            threading.Event().wait(0.01)
+        acknowledged.wait_for(len(acknowledged) + 10, "pledges after the download")  # the writers went on
     finally:
         stop.set()
         for writer in writers:
             writer.join()
-    assert not errors
+    assert not acknowledged.errors
     assert response.status_code == 200
 
     snapshot = sqlite3.connect(saved(response, tmp_path, "snap.sqlite"))
@@ -151,7 +148,7 @@ def test_a_snapshot_taken_during_concurrent_pledges_is_intact_and_holds_every_ro
     finally:
         snapshot.close()
     assert before <= in_snapshot
-    assert len(in_snapshot) < len(acknowledged)  # the writers were still writing: a real race
+    assert len(in_snapshot) < len(acknowledged.items)  # the writers were still writing: a real race
 
 
 def test_the_snapshot_holds_every_data_table_and_the_latest_declarations_view(admin, county, tmp_path):

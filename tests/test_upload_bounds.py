@@ -39,7 +39,7 @@ def test_a_roster_past_the_row_limit_is_refused_whole_and_says_why(client, db, s
     response = upload(client, (io.BytesIO(roster_csv(MAX_ROSTER_ROWS + 1)), "roster.csv"))
     text = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 400
-    assert f"文件超过 {MAX_ROSTER_ROWS} 行数据，未导入任何数据" in text
+    assert f"文件超过 {MAX_ROSTER_ROWS} 行数据，没有导入任何数据" in text
     assert roster_rows(db, school["code"]) == []
 
 

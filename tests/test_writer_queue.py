@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from checklist_app import storage
+from tests.waiting import HANG_SECONDS
 
 fcntl = pytest.importorskip("fcntl", reason="the queue across processes needs flock (POSIX)")
 FORK = multiprocessing.get_context("fork")
@@ -30,14 +31,14 @@ def test_a_forked_worker_waits_for_the_parents_writer(tmp_path):
         # to share the parent's, flock would let it in
         child = FORK.Process(target=_try_to_write, args=(path, 0.3, answers))
         child.start()
-        assert answers.get(timeout=10) is False
-        child.join(10)
+        assert answers.get(timeout=HANG_SECONDS) is False
+        child.join(HANG_SECONDS)
     finally:
         queue.release()
     child = FORK.Process(target=_try_to_write, args=(path, 5, answers))
     child.start()
-    assert answers.get(timeout=10) is True
-    child.join(10)
+    assert answers.get(timeout=HANG_SECONDS) is True
+    child.join(HANG_SECONDS)
 
 
 def _write_rows(path: str, worker: int, rows: int, failures) -> None:
@@ -63,7 +64,7 @@ def test_processes_and_threads_writing_at_once_all_get_their_turn(tmp_path):
     for thread in threads:
         thread.start()
     for worker in [*processes, *threads]:
-        worker.join(60)
+        worker.join(HANG_SECONDS)
     assert failures.empty(), failures.get()
     assert db.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 5 * 150
 
@@ -76,12 +77,12 @@ def test_a_thread_that_holds_the_queue_may_take_it_again(tmp_path):
     taken: list[bool] = []
     other = threading.Thread(target=lambda: (taken.append(queue.acquire(0.2)), holder_done.set()))
     other.start()
-    holder_done.wait(5)
+    holder_done.wait(HANG_SECONDS)
     assert taken == [False]  # still held once
     queue.release()
     other = threading.Thread(target=lambda: taken.append(queue.acquire(1)) or queue.release())
     other.start()
-    other.join(5)
+    other.join(HANG_SECONDS)
     assert taken == [False, True]
 
 
@@ -100,5 +101,5 @@ def test_a_failed_flock_leaves_the_queue_free_for_the_next_writer(tmp_path, monk
     taken: list[bool] = []
     other = threading.Thread(target=lambda: taken.append(queue.acquire(1)) or queue.release())
     other.start()
-    other.join(5)
+    other.join(HANG_SECONDS)
     assert taken == [True]

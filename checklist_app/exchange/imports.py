@@ -78,11 +78,15 @@ def read_rows(
         if not any(values.values()):
             blanks += 1
             if blanks > EMPTY_ROWS_ALLOWED:
-                raise TooLarge(f"文件中空行超过 {EMPTY_ROWS_ALLOWED} 行，未导入。请删去多余的空行后重新上传。")
+                raise TooLarge(
+                    f"文件中空行超过 {EMPTY_ROWS_ALLOWED} 行，没有导入任何数据。请删去多余的空行后重新上传。"
+                )
             continue
         rows += 1
         if rows > max_rows:
-            raise TooLarge(f"文件超过 {max_rows} 行数据，未导入任何数据。请检查文件是否选错，或分校整理后重新上传。")
+            raise TooLarge(
+                f"文件超过 {max_rows} 行数据，没有导入任何数据。请检查文件是否选错，或删去多余的行后重新上传。"
+            )
         yield number, values
 
 
@@ -99,7 +103,7 @@ def _decode(data: bytes) -> str:
 def _bounded_lines(text: str) -> Iterator[str]:
     for line in io.StringIO(text):
         if len(line) > MAX_LINE_CHARS:
-            raise TooLarge("CSV 文件中有一行过长，不像是名单表格，未导入。请确认文件内容是表格。")
+            raise TooLarge("CSV 文件中有一行过长，不像是表格，没有导入任何数据。请确认文件内容是表格。")
         yield line
 
 
@@ -121,7 +125,7 @@ def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[list]:
     except (zipfile.BadZipFile, ValueError):
         raise TableError(["无法读取 XLSX 文件，请确认文件未损坏"]) from None
     if unpacked > XLSX_BYTES_BASE + max_rows * XLSX_BYTES_PER_ROW:
-        raise TooLarge(f"XLSX 文件解压后过大，超过 {max_rows} 行名单应有的大小，未导入。请检查文件是否选错。")
+        raise TooLarge(f"XLSX 文件解压后过大，超过 {max_rows} 行数据应有的大小，没有导入任何数据。请检查文件是否选错。")
     # read_only reads the sheets lazily: a damaged sheet fails while its rows are read
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

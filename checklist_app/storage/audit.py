@@ -7,20 +7,20 @@ from typing import Any
 
 from schemas import clock
 
-from .connection import transaction
+from .connection import insert_sql, transaction
 
 
 def audit(db, actor: str, action: str, target: str = "", detail: Any = None) -> None:
     """Write one audit_log row; call inside the transaction of the change it records."""
-    db["audit_log"].insert(
-        {
-            "at": clock.timestamp(),
-            "actor": actor,
-            "action": action,
-            "target": target,
-            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail is not None else None,
-        }
-    )
+    row = {
+        "at": clock.timestamp(),
+        "actor": actor,
+        "action": action,
+        "target": target,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail is not None else None,
+    }
+    # plain SQL: sqlite_utils' insert looks the table up in sqlite_master first, on every write
+    db.execute(insert_sql("audit_log", list(row)), list(row.values()))
 
 
 def audit_entries(db, actions: tuple[str, ...], limit: int = 20) -> list[dict]:

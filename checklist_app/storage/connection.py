@@ -113,7 +113,9 @@ if hasattr(os, "register_at_fork"):
 
 
 def _writer_queue(db: sqlite_utils.Database) -> WriterQueue:
-    path = db_path(db)
+    path = getattr(db, "_writer_queue_path", None)
+    if path is None:  # asked once per connection, not at every transaction
+        path = db._writer_queue_path = db_path(db)
     with _WRITERS_GUARD:
         if path not in _WRITERS:
             _WRITERS[path] = WriterQueue(path)
@@ -141,7 +143,23 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 def query_one(db, sql: str, params: list) -> dict | None:
-    return next(iter(db.query(sql, params)), None)
+    """The first row as a dict, or None.
+
+    A plain read of one statement: sqlite_utils' `query` wraps every statement in a savepoint
+    and its release, three statements for one read, and most requests make several reads."""
+    cursor = db.conn.execute(sql, params)
+    try:
+        row = cursor.fetchone()
+        return None if row is None else dict(zip([column[0] for column in cursor.description], row, strict=True))
+    finally:
+        cursor.close()  # the statement is reset: no read transaction is left open
+
+
+def query_rows(db, sql: str, params: list | dict = ()) -> list[dict]:
+    """Every row as a dict, read as `query_one` reads (for the reads every request makes)."""
+    cursor = db.conn.execute(sql, params)
+    keys = [column[0] for column in cursor.description]
+    return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
 
 def fsync_file(path: Path) -> None:

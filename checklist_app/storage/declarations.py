@@ -11,7 +11,7 @@ from schemas import clock
 
 from .audit import audit
 from .columns import to_row
-from .connection import query_one, transaction
+from .connection import insert_sql, query_one, query_rows, transaction
 from .derived import refresh_standings
 
 
@@ -31,7 +31,7 @@ def _put_draft(db, school_code: str, section: str, answers: dict[str, str]) -> N
 
 def load_drafts(db, school_code: str) -> dict[str, dict[str, str]]:
     """The saved answers of each section, as typed."""
-    rows = db.query("SELECT section, answers FROM declaration_drafts WHERE school_code = ?", [school_code])
+    rows = query_rows(db, "SELECT section, answers FROM declaration_drafts WHERE school_code = ?", [school_code])
     return {r["section"]: json.loads(r["answers"]) for r in rows}
 
 
@@ -66,7 +66,7 @@ def record_declaration(
             "submit_key": submit_key,
             **to_row(declaration),
         }
-        db["declarations"].insert(row)
+        db.execute(insert_sql("declarations", list(row)), list(row.values()))
         refresh_standings(db, [school_code])  # the school's standing moves with its new version
         if forget is not None:
             section, field = forget

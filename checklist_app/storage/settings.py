@@ -9,11 +9,11 @@ from schemas import CountySettings, clock
 
 from .audit import audit
 from .columns import to_row
-from .connection import transaction
+from .connection import query_rows, transaction
 
 
 def load_settings(db) -> CountySettings:
-    stored = {r["key"]: json.loads(r["value"]) for r in db.query("SELECT key, value FROM settings")}
+    stored = {r["key"]: json.loads(r["value"]) for r in query_rows(db, "SELECT key, value FROM settings")}
     known = {k: v for k, v in stored.items() if k in CountySettings.model_fields}
     return CountySettings.model_validate(known, context={"stored": True})
 
