@@ -25,6 +25,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 import schemas
 from checklist_app import storage
+from checklist_app.views import school_list
 from checklist_app.web.forms import form_class
 from schemas import SECTIONS, CountySettings, Declaration, clock
 from schemas.ledger import LedgerReport
@@ -178,6 +179,8 @@ class Target:
     before: Callable | None = None  # prepares the database before each example
     upload: bool = False
     shows: Callable[[dict], list[str]] = lambda world: []  # pages that show what was stored
+    upload_field: str = "roster"
+    upload_header: str = "姓名,手机号码,身份"
 
 
 def section_target(model) -> Target:
@@ -298,6 +301,32 @@ TARGETS: dict[str, list[Target]] = {
             refused=lambda response, flashed: response.status_code != 200,
         )
     ],
+    "school_list.preview": [
+        Target(
+            "bureau",
+            "/bureau/schools/import",
+            lambda w: {},
+            watched=("schools",),
+            refused=lambda response, flashed: True,  # a preview stores nothing, whatever it shows
+            upload=True,
+            upload_field="school_list",
+            upload_header="学校代码,学校名称,学校类型,乡镇",
+        )
+    ],
+    "school_list.confirm": [
+        Target(
+            "bureau",
+            "/bureau/schools/import/confirm",
+            lambda w: {
+                "checked": school_list.pack(
+                    [schemas.School(code="SCHC", name="丙村小学", kind="小学", township="丙村")]
+                )
+            },
+            watched=("schools",),
+            refused=lambda response, flashed: response.status_code != 303,
+            shows=lambda w: ["/bureau/codes"],
+        )
+    ],
 }
 
 
@@ -328,10 +357,10 @@ def target_url(target: Target, world: dict) -> str:
     return target.url.format(token=world["token"])
 
 
-def uploads() -> st.SearchStrategy:
-    """A roster file: random bytes, or a CSV with header and random cells, under any name."""
+def uploads(header: str = "姓名,手机号码,身份") -> st.SearchStrategy:
+    """A list's file: random bytes, or a CSV with header and random cells, under any name."""
     cells = st.lists(st.lists(values(), min_size=0, max_size=4), max_size=5)
-    csv_text = cells.map(lambda rows: "姓名,手机号码,身份\n" + "\n".join(",".join(r) for r in rows))
+    csv_text = cells.map(lambda rows: header + "\n" + "\n".join(",".join(r) for r in rows))
     content = st.one_of(st.binary(max_size=2000), csv_text.map(lambda t: t.encode("utf-8", "surrogatepass")))
     name = st.sampled_from(["名单.csv", "r.CSV", "r.xlsx", "r.txt", "", "../../etc/passwd.csv", "<script>.csv"])
     return st.tuples(content, name)
@@ -343,7 +372,10 @@ def send(world, target: Target, body: list[tuple[str, str]], upload=None, multip
     data = MultiDict([("csrf_token", csrf_for(app, client)), *body])
     if upload is not None:
         content, filename = upload
-        data.add("roster", FileStorage(io.BytesIO(content), filename=filename, content_type="application/octet-stream"))
+        data.add(
+            target.upload_field,
+            FileStorage(io.BytesIO(content), filename=filename, content_type="application/octet-stream"),
+        )
     response = client.post(
         target_url(target, world), data=data, content_type="multipart/form-data" if upload or multipart else None
     )
@@ -385,7 +417,7 @@ def test_fuzzed_bodies_never_fail_and_store_nothing_when_refused(world, endpoint
     if target.before:
         target.before(world)
     body = data.draw(bodies(target.valid(world)), label="body")
-    upload = data.draw(uploads(), label="upload") if target.upload else None
+    upload = data.draw(uploads(target.upload_header), label="upload") if target.upload else None
     before = digest(db, target.watched)
 
     client, response, flashed = send(world, target, body, upload)
