@@ -252,7 +252,7 @@ def test_the_sqlite_download_keeps_the_codes_and_carries_the_dictionary_as_table
     finally:
         conn.close()
     assert role == ("身份", about.codes_in_words("pledges", "role"))
-    assert set(info) == {"region_name", "bureau_name", "taken_at", "program_version"}
+    assert set(info) == {"region_name", "bureau_name", "taken_at", "program_version", "reading"}
 
 
 # --- the command line --------------------------------------------------------------------------

@@ -23,6 +23,12 @@ GENERATED_SQL = {
         "description TEXT NOT NULL, codes TEXT NOT NULL, PRIMARY KEY (table_name, column_name))"
     ),
 }
+READING = (
+    "Excel 工作簿（.xlsx）中代码为文本、日期和时间为日期，可直接排序和筛选。"
+    "CSV 文件用 Excel 直接打开时，只有数字的代码（如 0012）会丢掉开头的 0："
+    "请改用 Excel 工作簿，或用“数据—从文本/CSV”导入并把代码列设为文本。"
+    "SQLite 数据库保存代码本身，其含义见 data_dictionary 表。"
+)
 KIND_WORDS = {"moment": "表格中为日期时间（北京时间）", "date": "表格中为日期"}
 
 
@@ -52,6 +58,7 @@ class Origin:
             ("bureau_name", "教育局", self.bureau_name),
             ("taken_at", "数据时间（北京时间）", self.taken_at.isoformat(timespec="seconds")),
             ("program_version", "程序版本", program_version()),
+            ("reading", "阅读提示", READING),
         ]
 
 
