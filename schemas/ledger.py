@@ -68,16 +68,11 @@ class LedgerReport(PlaceCounts, ReportDay):
     )
 
 
+PLACES = tuple(PlaceCounts.model_fields)  # the eight place counts
+
 # The fields a new report starts from: the school's last report, else its last declaration.
 CARRIED_OVER = (
-    "staff_total",
-    "staff_in_county",
-    "staff_out_county_in_province",
-    "staff_out_of_province",
-    "students_total",
-    "students_in_county",
-    "students_out_county_in_province",
-    "students_out_of_province",
+    *PLACES,
     "isolating",
     "on_leave_out_of_county",
     "reporter",
@@ -85,14 +80,7 @@ CARRIED_OVER = (
 
 # Measures the bureau sees summed over the county and charted over 30 days.
 TOTALS = (
-    "staff_total",
-    "staff_in_county",
-    "staff_out_county_in_province",
-    "staff_out_of_province",
-    "students_total",
-    "students_in_county",
-    "students_out_county_in_province",
-    "students_out_of_province",
+    *PLACES,
     "returned_staff",
     "returned_students",
     "isolating",
