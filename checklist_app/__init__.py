@@ -25,7 +25,11 @@ def default_config() -> dict:
         "SITE_DIR": os.environ.get("CHECKLIST_SITE_DIR", str(REPO_ROOT / "site")),
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
-        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
+        # a session ends 30 minutes after its last request, and 12 hours after login however
+        # busy; the cookie is set at login and not renewed on every request
+        "SESSION_IDLE_LIFETIME": timedelta(minutes=30),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
@@ -33,6 +37,7 @@ def default_config() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token is bound to the session, which expires itself
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_MAX_DELAY_SECONDS": 60,
         # proxies in front whose X-Forwarded-For/-Proto are trusted (1 behind nginx)
         "PROXY_HOPS": int(os.environ.get("CHECKLIST_PROXY_HOPS", "0")),
         # create or migrate the database when the app is made (the server's workers do not:
@@ -44,7 +49,7 @@ def default_config() -> dict:
 def secret_key_beside(database: str) -> str:
     """A secret key generated once and kept beside the database (mode 0600)."""
     path = Path(database).parent / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

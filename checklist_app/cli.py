@@ -128,6 +128,22 @@ def admin_create(username: str, password_stdin: bool) -> None:
     click.echo(f"已创建教育局账号 {username}")
 
 
+@admin.command("end-sessions", help="End every session of a bureau account (every browser logged in as it).")
+@click.argument("username")
+def admin_end_sessions(username: str) -> None:
+    db = _db(_app())
+    ended = storage.end_sessions_of(db, "admin", username)
+    storage.log_event(db, "cli", "sessions.end", f"admin:{username}", {"sessions": ended})
+    click.echo(f"已结束教育局账号 {username} 的 {ended} 个登录会话。")
+
+
+@admin.command("unlock", help="Lift the login limit of a bureau account (failures counted against it).")
+@click.argument("username")
+def admin_unlock(username: str) -> None:
+    storage.unlock_account(_db(_app()), f"admin:{username}", actor="cli")
+    click.echo(f"已解除教育局账号 {username} 的登录限制。")
+
+
 @main.command(help="Write a consistent snapshot of the live database (no secrets) to FILE.")
 @click.argument("file", type=click.Path(dir_okay=False))
 def export(file: str) -> None:
@@ -257,7 +273,7 @@ def build_site() -> None:
 
 
 @main.command(help="Serve the site and the app with a production WSGI server (gunicorn).")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", "host_given", help="Address to listen on. Default: 127.0.0.1 (this machine only).")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 8000)), type=int, help="Default: $PORT or 8000.")
 @click.option(
     "--workers",
@@ -266,10 +282,16 @@ def build_site() -> None:
     help="Server processes. Default: one per CPU core this process may use.",
 )
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="Threads per process.")
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+def serve(host_given: str | None, port: int, workers: int, threads: int) -> None:
+    host = host_given or "127.0.0.1"
     app = _app()  # migrates the database once, before any worker starts
     release_connections(app)  # a worker must not inherit this process's SQLite connections
-    click.echo(f"服务已启动:http://{host}:{port}/  (按 Ctrl+C 停止)")
+    url = links.server_url(host, port)
+    click.echo(f"服务已启动：{url}/  （按 Ctrl+C 停止）")
+    if host_given is None:
+        click.echo("只接受本机的访问（127.0.0.1）。要让其他电脑访问，请加 --host 0.0.0.0，并在前面配置 nginx。")
     # a worker (also one gunicorn starts again later) only opens the database: were it to
-    # migrate and fail, gunicorn would stop the whole server
-    serving.run_server(lambda: create_app({"MIGRATE": False}), host, port, workers=workers, threads=threads)
+    # migrate and fail, gunicorn would stop the whole server; links are made from the address
+    # served unless CHECKLIST_BASE_URL says otherwise
+    config = {"MIGRATE": False, "SERVER_URL": url}
+    serving.run_server(lambda: create_app(config), host, port, workers=workers, threads=threads)

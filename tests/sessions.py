@@ -4,7 +4,6 @@ that goes with them (as Flask-WTF's `generate_csrf` would put it on a page)."""
 from __future__ import annotations
 
 import secrets
-import time
 
 from itsdangerous import URLSafeTimedSerializer
 
@@ -20,14 +19,20 @@ def csrf_for(app, client) -> str:
 
 
 def log_in(client, *, school_code: str | None = None, admin: str | None = None) -> None:
+    """A session as login makes it: a row on the server, its token in the cookie."""
+    from checklist_app import storage
+
+    kind, subject = ("school", school_code) if school_code is not None else ("admin", admin)
+    db = storage.open_db(client.application.config["DATABASE"])
+    try:
+        token = storage.open_session(db, kind, subject)
+    finally:
+        db.close()
     with client.session_transaction() as session:
         session.clear()
         session.permanent = True
-        if school_code is not None:
-            session["school_code"] = school_code
-        if admin is not None:
-            session["admin"] = admin
-        session["seen"] = time.time()
+        session["school_code" if kind == "school" else "admin"] = subject
+        session["sid"] = token
 
 
 def client_as(app, role: str, identities: dict[str, dict]):

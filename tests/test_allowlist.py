@@ -21,7 +21,16 @@ from tests.bureau_support import create_admin, declare, login, phone, sign, uplo
 SQLITE, CSV_ZIP, XLSX = "/bureau/export/checklist.sqlite", "/bureau/export/csv.zip", "/bureau/export/checklist.xlsx"
 
 # What must never leave: whole tables, and the columns of public tables that hold secrets.
-PRIVATE_TABLES = {"admins", "declaration_drafts", "login_failures", "_sqlite_migrations", *storage.DERIVED_TABLES}
+PRIVATE_TABLES = {
+    "admins",
+    "declaration_drafts",
+    "login_failures",
+    "login_throttles",
+    "pledge_browsers",
+    "sessions",
+    "_sqlite_migrations",
+    *storage.DERIVED_TABLES,
+}
 SECRET_COLUMNS = {"access_code_hash", "pledge_token", "password_hash"}
 
 HAND_TABLE = "teacher_id_cards"

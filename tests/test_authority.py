@@ -16,7 +16,7 @@ import pytest
 
 import schemas
 from checklist_app import storage
-from schemas import examples
+from schemas import clock, examples
 from schemas.ledger import LedgerReport
 from tests.bureau_support import ADMIN, create_admin, declare, sign, upload_roster
 from tests.sessions import ROLES, client_as, csrf_for
@@ -145,6 +145,15 @@ EXPECTED: dict[str, list[Case]] = {
         Case("POST", {"code": "@code_b"}, bureau_page(Redirect("/bureau/schools/SCHB"))),  # not confirmed: unchanged
         Case("POST", {"code": "NO-SUCH-SCHOOL"}, bureau_page(404)),
     ],
+    "bureau.end_school_sessions": [
+        Case("POST", {"code": "@code_b"}, bureau_page(Redirect("/bureau/schools/SCHB"))),
+        Case("POST", {"code": "NO-SUCH-SCHOOL"}, bureau_page(404)),
+    ],
+    "bureau.unlock_school": [
+        Case("POST", {"code": "@code_b"}, bureau_page(Redirect("/bureau/schools/SCHB"))),
+        Case("POST", {"code": "NO-SUCH-SCHOOL"}, bureau_page(404)),
+    ],
+    "bureau.end_all_school_sessions": [Case("POST", {}, bureau_page(Redirect("/bureau/codes")))],
     "bureau.settings": [
         Case("GET", {}, bureau_page()),
         Case("POST", {}, bureau_page(200), data={"mask_days": "-1"}),  # refused, shown again
@@ -340,9 +349,9 @@ def test_the_bureau_sees_both_schools(app, world):
     assert MARKERS["school_b"][1] in client.get("/bureau/schools/SCHB").get_data(as_text=True)
 
 
-def test_a_session_past_its_lifetime_is_anonymous_again(app, world):
+def test_a_session_past_its_lifetime_is_anonymous_again(app, world, monkeypatch):
     client = client_as(app, "school_a", world["identities"])
-    with client.session_transaction() as session:
-        session["seen"] = dt.datetime(2020, 1, 1).timestamp()
+    later = clock.now() + app.permanent_session_lifetime + dt.timedelta(seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
     response = client.get("/school/")
     assert mismatch(response, SCHOOL_LOGIN, "/school/") is None

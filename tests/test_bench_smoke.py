@@ -65,3 +65,16 @@ def test_the_province_benchmark_times_the_dashboard_unsigned_list_snapshot_and_x
     ), out
     assert re.search(r"^snapshot: \d+ MB in \d+\.\d\d s = \d+ MB/s", out, re.M), out
     assert re.search(r"^xlsx: 10000 pledges .* in \d+\.\d s .*peak RSS \d+ MB", out, re.M), out
+
+
+def test_the_upload_benchmark_refuses_every_oversized_file_and_prints_time_and_memory():
+    out = run_bench("upload_bench.py")
+    lines = re.findall(
+        r"^(xlsx|csv) .*\(\d+ KB\): refused \(status 400\) in \d+\.\d\d s, peak memory \d+\.\d MB "
+        r"\(\+\d+\.\d MB for the upload\), page \d+ KB$",
+        out,
+        re.M,
+    )
+    assert len(lines) == 4, out
+    assert "NOT refused" not in out
+    assert len(re.findall(r"^  says: .*没有导入任何数据", out, re.M)) == 4, out  # each page says why

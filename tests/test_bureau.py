@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
-import time
 
 import pytest
 
 import schemas
 from checklist_app import storage
-from schemas import BUREAU_KIND, CountySettings
+from schemas import BUREAU_KIND, CountySettings, clock
+from tests import sessions
 from tests.bureau_support import (
     ADMIN,
     PASSWORD,
@@ -74,9 +75,7 @@ def test_every_bureau_url_sends_anonymous_users_to_login(app, client, make_schoo
 
 def test_every_bureau_url_refuses_a_school_session(app, client, make_school):
     make_school("S1")
-    with client.session_transaction() as sess:
-        sess["school_code"] = "S1"
-        sess["seen"] = time.time()
+    sessions.log_in(client, school_code="S1")
     for method, url, data in requests_of(app, client, "S1"):
         response = client.open(url, method=method, data=data)
         assert response.status_code == 403, (method, url)
@@ -154,13 +153,13 @@ def test_login_rotates_the_session(client, db):
         assert sess.permanent
 
 
-def test_a_bureau_session_expires_after_the_idle_lifetime(app, admin):
-    idle = app.permanent_session_lifetime.total_seconds()
-    with admin.session_transaction() as sess:
-        sess["seen"] = time.time() - idle + 60
+def test_a_bureau_session_expires_after_the_idle_lifetime(app, admin, monkeypatch):
+    idle = app.config["SESSION_IDLE_LIFETIME"]
+    start = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: start + idle - dt.timedelta(seconds=60))
     assert admin.get("/bureau/").status_code == 200
-    with admin.session_transaction() as sess:
-        sess["seen"] = time.time() - idle - 1
+    seen = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: seen + idle + dt.timedelta(seconds=1))
     assert admin.get("/bureau/").status_code == 302
 
 

@@ -187,3 +187,36 @@ def test_links_are_absolute_even_without_a_base_url(tmp_path):
     assert result.exit_code == 0
     assert "http://127.0.0.1:8123/bureau/login" in result.output
     assert "承诺书链接 http://127.0.0.1:8123/pledge/" in result.output
+
+
+def serve_with(tmp_path, monkeypatch, *args) -> tuple[str, dict]:
+    """`checklist serve ARGS` up to the point where it would start gunicorn: what it says, and
+    how it would start the server and make its app."""
+    from checklist_app.web import serving
+
+    started = {}
+
+    def run_server(app_factory, host, port, workers, threads):
+        started.update(host=host, port=port, app=app_factory())
+
+    monkeypatch.setattr(serving, "run_server", run_server)
+    env = {"CHECKLIST_DB": str(tmp_path / "c.db"), "CHECKLIST_BASE_URL": "", "PORT": "8123"}
+    result = CliRunner(env=env).invoke(main, ["serve", *args])
+    assert result.exit_code == 0, result.output
+    return result.output, started
+
+
+def test_serve_listens_on_this_machine_only_unless_told_and_says_so(tmp_path, monkeypatch):
+    output, started = serve_with(tmp_path, monkeypatch)
+    assert started["host"] == "127.0.0.1"
+    assert "只接受本机的访问（127.0.0.1）" in output and "--host 0.0.0.0" in output
+    output, started = serve_with(tmp_path, monkeypatch, "--host", "192.0.2.7")
+    assert started["host"] == "192.0.2.7" and "只接受本机的访问" not in output
+
+
+def test_links_are_made_from_the_address_served_when_no_base_url_is_set(tmp_path, monkeypatch):
+    from checklist_app.web import links
+
+    _output, started = serve_with(tmp_path, monkeypatch, "--host", "192.0.2.7", "--port", "8765")
+    with started["app"].test_request_context(headers={"Host": "evil.example"}):
+        assert links.pledge_url("T") == "http://192.0.2.7:8765/pledge/T"

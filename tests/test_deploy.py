@@ -128,6 +128,19 @@ def test_the_example_nginx_configuration_passes_nginx_t(tmp_path, brotli):
     assert warnings == []
 
 
+def nginx_settings(text: str) -> dict[str, str]:
+    return dict(re.findall(r"^\s*(\w+)\s+([^;#]+);", text, re.M))
+
+
+def test_nginx_absorbs_slow_clients_with_header_and_body_timeouts_and_buffering():
+    settings = nginx_settings(NGINX_CONF.read_text(encoding="utf-8"))
+    for name in ("client_header_timeout", "client_body_timeout", "send_timeout"):
+        assert name in settings, name
+        assert int(settings[name].removesuffix("s")) <= 30, (name, settings[name])
+    assert settings.get("proxy_request_buffering") == "on"
+    assert settings.get("proxy_buffering") == "on"
+
+
 def test_nginx_passes_the_app_exactly_the_paths_the_app_owns():
     text = NGINX_CONF.read_text(encoding="utf-8")
     (alternatives,) = re.findall(r"location ~ \^/\(([a-z|]+)\)\(/\|\$\)", text)

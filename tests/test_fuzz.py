@@ -278,6 +278,9 @@ TARGETS: dict[str, list[Target]] = {
             refused=lambda response, flashed: "已更换承诺书链接" not in flashed,
         )
     ],
+    "bureau.end_school_sessions": [Target("bureau", "/bureau/schools/SCHB/sessions/end", lambda w: {})],
+    "bureau.end_all_school_sessions": [Target("bureau", "/bureau/sessions/end", lambda w: {})],
+    "bureau.unlock_school": [Target("bureau", "/bureau/schools/SCHB/unlock", lambda w: {})],
     "bureau.settings": [
         Target(
             "bureau",

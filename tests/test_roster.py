@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import time
 
 import openpyxl
 import pytest
@@ -16,16 +15,17 @@ from PIL import Image
 import schemas
 from checklist_app import storage
 from checklist_app.exchange.imports import TableError, parse_roster
+from checklist_app.web import links
+from tests import sessions
 from tests.conftest import csrf_token, valid_pledge_answers
 
 STAFF = "/school/staff/"
+APP_URL = links.server_url("127.0.0.1", links.default_port())  # no CHECKLIST_BASE_URL: where serve listens
 UNSIGNED_MESSAGE = re.compile(r'<textarea[^>]*id="unsigned-message"[^>]*>(.*?)</textarea>', re.S)
 
 
 def log_in(client, code: str) -> None:
-    with client.session_transaction() as sess:
-        sess["school_code"] = code
-        sess["seen"] = time.time()
+    sessions.log_in(client, school_code=code)
 
 
 def sign(app, token: str, name: str, phone: str) -> None:
@@ -260,9 +260,7 @@ def test_the_staff_page_needs_a_school_login(app, db, make_school):
 def test_a_bureau_admin_session_is_not_a_school(app, make_school):
     make_school()
     admin = app.test_client()
-    with admin.session_transaction() as sess:
-        sess["admin"] = "admin"
-        sess["seen"] = time.time()
+    sessions.log_in(admin, admin="admin")
     assert admin.get(STAFF).status_code == 403
 
 
@@ -281,7 +279,7 @@ def test_a_school_cannot_see_another_schools_staff(app, db, make_school):
         assert leaked not in text
     # the school code is never taken from the request
     assert "别校甲" not in html.unescape(client.get(STAFF + "?school_code=SCH02").get_data(as_text=True))
-    assert decode_png(client.get("/school/staff/qr.png").data) == f"http://localhost/pledge/{own['pledge_token']}"
+    assert decode_png(client.get("/school/staff/qr.png").data) == f"{APP_URL}/pledge/{own['pledge_token']}"
 
 
 # --- the link and its QR code ------------------------------------------------------------------
@@ -322,8 +320,8 @@ def test_the_png_qr_code_decodes_to_the_pledge_link(client, school):
     assert response.mimetype == "image/png"
     assert "attachment" in response.headers["Content-Disposition"]
     link = decode_png(response.data)
-    assert link == f"http://localhost/pledge/{school['pledge_token']}"
-    assert client.get(link.removeprefix("http://localhost")).status_code == 200
+    assert link == f"{APP_URL}/pledge/{school['pledge_token']}"
+    assert client.get(link.removeprefix(APP_URL)).status_code == 200
 
 
 def test_the_svg_qr_code_on_the_page_decodes_to_the_link_the_page_shows(client, school):
@@ -332,7 +330,7 @@ def test_the_svg_qr_code_on_the_page_decodes_to_the_link_the_page_shows(client, 
     shown = re.search(r'id="pledge-link" type="text" value="([^"]+)"', text).group(1)
     decoded = zxingcpp.read_barcodes(svg_to_image(svg))
     assert [d.text for d in decoded] == [shown]
-    assert shown == f"http://localhost/pledge/{school['pledge_token']}"
+    assert shown == f"{APP_URL}/pledge/{school['pledge_token']}"
 
 
 def test_the_qr_code_uses_the_configured_base_url(app, client, school):
@@ -343,7 +341,7 @@ def test_the_qr_code_uses_the_configured_base_url(app, client, school):
 
 def test_after_rotation_the_qr_code_carries_the_new_link(client, db, school):
     new = storage.rotate_pledge_token(db, school["code"], actor="test")
-    assert decode_png(client.get("/school/staff/qr.png").data) == f"http://localhost/pledge/{new}"
+    assert decode_png(client.get("/school/staff/qr.png").data) == f"{APP_URL}/pledge/{new}"
     assert client.get(f"/pledge/{school['pledge_token']}").status_code == 404
 
 
@@ -360,3 +358,11 @@ def test_pledge_version_is_what_the_unsigned_list_counts(app, client, db, school
     sign(app, school["pledge_token"], "张三", "13800000001")
     monkeypatch.setattr(schemas, "PLEDGE_VERSION", schemas.PLEDGE_VERSION + 1)
     assert "张三" in unsigned_message(page(client))
+
+
+def test_links_never_come_from_the_requests_host_header(app, client, school):
+    cookie = client.get_cookie("checklist_session").value  # sent as a browser would to that host
+    headers = {"Host": "evil.example", "Cookie": f"checklist_session={cookie}"}
+    text = app.test_client(use_cookies=False).get(STAFF, headers=headers).get_data(as_text=True)
+    assert "evil.example" not in text
+    assert f"{APP_URL}/pledge/{school['pledge_token']}" in text

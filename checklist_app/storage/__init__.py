@@ -10,8 +10,11 @@ call the verbs gathered here.
 from .accounts import (  # noqa: F401
     create_admin,
     get_admin,
+    last_failure_at,
+    note_throttled,
     recent_failures,
     record_login,
+    unlock_account,
 )
 from .archive import (  # noqa: F401
     snapshot,
@@ -87,6 +90,7 @@ from .pledges import (  # noqa: F401
     record_pledge,
     replace_roster,
     roster_status,
+    signed_in,
 )
 from .retention import (  # noqa: F401
     purge_before,
@@ -96,13 +100,22 @@ from .schools import (  # noqa: F401
     check_secret,
     get_school,
     hash_secret,
+    is_outdated_hash,
     issue_access_codes,
     list_schools,
     random_code,
     rotate_pledge_token,
     school_by_pledge_token,
     school_code_matching,
+    upgrade_access_code,
     upsert_schools,
+)
+from .sessions import (  # noqa: F401
+    end_session,
+    end_sessions_of,
+    live_session,
+    open_session,
+    purge_expired_sessions,
 )
 from .settings import (  # noqa: F401
     load_settings,

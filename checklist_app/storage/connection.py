@@ -20,8 +20,16 @@ import sqlite_utils
 BUSY_TIMEOUT_MS = 15_000
 
 
+def private_folder(path: str | Path) -> None:
+    """Create a folder (and its parents) readable by the owner only, whatever the umask."""
+    Path(path).mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """Open (or create, owner-only: SQLite gives the -wal and -shm files the database's mode)."""
+    private_folder(Path(path).parent)
+    if str(path) != ":memory:":
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")

@@ -169,6 +169,30 @@ def m003_derived_standings_and_tallies(db: sqlite_utils.Database) -> None:
     recount_tallies(db)
 
 
+@MIGRATIONS()
+def m004_sessions_and_throttles(db: sqlite_utils.Database) -> None:
+    """Sessions kept on the server so that they can end (issue 18), the browser each pledge was
+    signed in, and the one audit row each throttled account or address gets per window, with its
+    count of attempts."""
+    db["sessions"].create(
+        {"token_sha256": str, "kind": str, "subject": str, "created_at": float, "seen_at": float},
+        pk="token_sha256",
+        not_null={"kind", "subject", "created_at", "seen_at"},
+    )
+    db["sessions"].create_index(["kind", "subject"])
+    # which browser signed a pledge (the SHA-256 of its session's CSRF secret): that browser
+    # sees the receipt again, anyone else only that the person signed and when
+    # (if_not_exists: code of this release writing into a database not yet migrated makes it)
+    db["pledge_browsers"].create(
+        {"reference": str, "browser_sha256": str}, pk="reference", not_null={"browser_sha256"}, if_not_exists=True
+    )
+    db["login_throttles"].create(
+        {"key": str, "window_start": float, "audit_id": int, "attempts": int},
+        pk="key",
+        not_null={"window_start", "audit_id", "attempts"},
+    )
+
+
 def add_model_columns(db: sqlite_utils.Database, models=TABLE_MODELS) -> list[str]:
     """Add a column for every model field a table lacks: a new item is one edit in `schemas/`."""
     added = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import sqlite3
 
 import schemas
@@ -15,8 +17,9 @@ from .schools import random_code
 REFERENCE_LENGTH = 8
 
 
-def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str) -> tuple[dict, bool]:
-    """Store a pledge once per person and version; a repeat returns the first one unchanged."""
+def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str, browser: str = "") -> tuple[dict, bool]:
+    """Store a pledge once per person and version; a repeat returns the first one unchanged.
+    `browser` names the browser that signed (see `signed_in`)."""
     key = [school_code, pledge.name, pledge.phone, schemas.PLEDGE_VERSION]
     for _attempt in range(5):
         try:
@@ -39,11 +42,13 @@ def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str) -> tup
                         schemas.PLEDGE_VERSION,
                         *to_row(pledge).values(),
                         text_sha256,
-                        random_code(REFERENCE_LENGTH),
+                        reference := random_code(REFERENCE_LENGTH),
                         clock.timestamp(),
                     ],
                 )
                 created = cursor.rowcount == 1
+                if created:
+                    db["pledge_browsers"].insert({"reference": reference, "browser_sha256": _digest(browser)})
         except sqlite3.IntegrityError:  # the rare reference collision: draw another
             continue
         row = query_one(
@@ -53,6 +58,16 @@ def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str) -> tup
         )
         return row, created
     raise RuntimeError("could not draw a unique pledge reference")
+
+
+def _digest(browser: str) -> str:
+    return hashlib.sha256(browser.encode()).hexdigest()
+
+
+def signed_in(db, reference: str, browser: str) -> bool:
+    """Whether the pledge of this reference was signed in this browser."""
+    row = query_one(db, "SELECT browser_sha256 FROM pledge_browsers WHERE reference = ?", [reference])
+    return bool(browser) and row is not None and hmac.compare_digest(row["browser_sha256"], _digest(browser))
 
 
 def replace_roster(db, school_code: str, people: list[dict], actor: str) -> int:

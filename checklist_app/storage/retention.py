@@ -36,6 +36,7 @@ def purge_before(db, before: dt.date | str, dry_run: bool = True, actor: str = "
     try:
         with transaction(db):
             report = _purge_counts(db, params) | {"dry_run": False}
+            db.execute(f"DELETE FROM pledge_browsers WHERE reference IN (SELECT reference {PURGED_PLEDGES})", params)
             db.execute(f"DELETE {PURGED_PLEDGES}", params)
             db.execute(f"DELETE {PURGED_DECLARATIONS}", params)
             recompute_derived(db)  # the triggers followed; a bulk change is counted again whole

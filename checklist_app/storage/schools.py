@@ -12,6 +12,7 @@ from schemas import DECLARING_KINDS, School, clock
 from .audit import audit
 from .columns import to_row
 from .connection import query_one, transaction
+from .sessions import _end_sessions
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
 ACCESS_CODE_LENGTH = 10
@@ -21,18 +22,43 @@ ACCESS_CODE_LENGTH = 10
 DECLARING_KINDS_JSON = json.dumps(DECLARING_KINDS, ensure_ascii=False)
 
 
+# scrypt at about 10 ms and 4 MB a check: a code is 10 characters of 31 (49 bits), so a leaked
+# backup's codes take thousands of core-years to guess where a salted SHA-256 took days, and
+# issuing codes for a county's 300 schools still takes seconds, not minutes (issue 18)
+SCRYPT = {"n": 2**12, "r": 8, "p": 1}
+
+
+def _scrypt(secret: str, salt: str, n: int, r: int, p: int) -> str:
+    return hashlib.scrypt(secret.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=64 * 1024 * 1024).hex()
+
+
 def hash_secret(secret: str) -> str:
-    """Access codes are random and long, so a salted SHA-256 is enough (and fast to issue)."""
-    salt = secrets.token_hex(8)
-    return f"sha256${salt}${hashlib.sha256((salt + secret).encode()).hexdigest()}"
+    salt = secrets.token_hex(16)
+    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt}${_scrypt(secret, salt, **SCRYPT)}"
 
 
 def check_secret(stored: str | None, secret: str) -> bool:
+    """Whether `secret` is the one stored: scrypt, or an older salted SHA-256 (upgraded by
+    `upgrade_access_code` at the school's next login)."""
     if not stored:
-        hmac.compare_digest("x", "y")  # keep the timing of a miss close to a real compare
+        _scrypt(secret, "x" * 32, **SCRYPT)  # a miss takes as long as a real check
         return False
-    _, salt, digest = stored.split("$", 2)
-    return hmac.compare_digest(digest, hashlib.sha256((salt + secret).encode()).hexdigest())
+    method, *parts = stored.split("$")
+    if method == "sha256":
+        salt, digest = parts
+        return hmac.compare_digest(digest, hashlib.sha256((salt + secret).encode()).hexdigest())
+    n, r, p, salt, digest = parts
+    return hmac.compare_digest(digest, _scrypt(secret, salt, int(n), int(r), int(p)))
+
+
+def is_outdated_hash(stored: str) -> bool:
+    return not stored.startswith(f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}$")
+
+
+def upgrade_access_code(db, code: str, access_code: str) -> None:
+    """Store a code that was just checked against an outdated hash with the current one."""
+    with transaction(db):
+        db["schools"].update(code, {"access_code_hash": hash_secret(access_code)})
 
 
 def random_code(length: int) -> str:
@@ -91,6 +117,7 @@ def issue_access_codes(db, codes: list[str] | None, actor: str) -> list[dict]:
             db["schools"].update(
                 row["code"], {"access_code_hash": hash_secret(access_code), "access_code_issued_at": stamp}
             )
+            _end_sessions(db, "school", row["code"])  # a new code ends the old one's sessions
             issued.append({**row, "access_code": access_code})
         audit(db, actor, "access_codes.issue", detail=[r["code"] for r in issued])
     return issued

@@ -44,10 +44,9 @@ from ..web.auth import (
     safe_next,
     start_session,
     throttle_keys,
-    too_many_failures,
+    throttled,
 )
 from ..web.db import data_version, get_db, get_settings
-from ..web.errors import render_error
 from ..web.forms import error_list, form_class, validated
 from ..web.links import base_url, issued_codes_csv, pledge_url
 from ..web.templating import bureau_name
@@ -89,9 +88,9 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip()[:USERNAME_MAX]
         keys = throttle_keys("admin", username)
-        if too_many_failures(keys):
-            storage.log_event(get_db(), f"admin:{username}", "login.throttled")
-            return render_error(429)
+        refused = throttled(keys, f"admin:{username}")
+        if refused:
+            return refused
         if check_admin_login(username, form.password.data):
             note_login(keys, True, f"admin:{username}")
             start_session(admin=username)
@@ -219,6 +218,34 @@ def rotate_pledge_link(code: str):
         storage.rotate_pledge_token(get_db(), code, actor())
         flash("已更换承诺书链接。旧链接和旧二维码已失效,请把新的二维码发到本单位教职工群。")
     return redirect(url_for("bureau.school", code=code, _anchor="pledge-link"))
+
+
+@bp.route("/schools/<code>/sessions/end", methods=["POST"])
+@bureau_required
+def end_school_sessions(code: str):
+    _school_or_404(code)
+    ended = storage.end_sessions_of(get_db(), "school", code)
+    storage.log_event(get_db(), actor(), "sessions.end", code, {"sessions": ended})
+    flash(f"已结束本校的 {ended} 个登录会话。")
+    return redirect(url_for("bureau.school", code=code, _anchor="logins"), 303)
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@bureau_required
+def end_all_school_sessions():
+    ended = storage.end_sessions_of(get_db(), "school")
+    storage.log_event(get_db(), actor(), "sessions.end", "school:*", {"sessions": ended})
+    flash(f"已结束全部学校的 {ended} 个登录会话。")
+    return redirect(url_for("bureau.codes", _anchor="end-sessions"), 303)
+
+
+@bp.route("/schools/<code>/unlock", methods=["POST"])
+@bureau_required
+def unlock_school(code: str):
+    _school_or_404(code)
+    storage.unlock_account(get_db(), f"school:{code.upper()}", actor())
+    flash("已解除本校的登录限制。")
+    return redirect(url_for("bureau.school", code=code, _anchor="logins"), 303)
 
 
 # --- county settings -------------------------------------------------------------------------

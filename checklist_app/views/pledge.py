@@ -2,8 +2,9 @@
 
 No login: the unguessable per-school token is the key. No limit per address either: a whole
 staff group signs within minutes, often behind one carrier NAT address. A person signs once per
-pledge version; a repeat is held off by the database's unique constraint and shows the first
-receipt.
+pledge version; a repeat is held off by the database's unique constraint. The browser that
+signed (the same session, as a double click or a reload sends it) sees the first receipt again; anyone else who types
+the same name and phone learns only that the person signed and on which day.
 """
 
 from __future__ import annotations
@@ -49,7 +50,11 @@ def form(token: str):
         if shown is not None and shown != text_sha256:  # the text changed since the page was shown
             add_error(pledge_form, None, TEXT_CHANGED)
         elif pledge is not None:
-            row, created = storage.record_pledge(db, school["code"], pledge, text_sha256)
+            browser = session.get("csrf_token", "")  # Flask-WTF's secret of this browser's session
+            row, created = storage.record_pledge(db, school["code"], pledge, text_sha256, browser)
+            if not created and not storage.signed_in(db, row["reference"], browser):
+                # someone else who knows the name and phone: that the person signed, and when
+                return render_template("pledge/signed.html", name=row["name"], signed_on=row["submitted_at"][:10])
             if not created:
                 flash(REPEAT)
             return redirect(url_for(".receipt", token=token, reference=row["reference"]), 303)

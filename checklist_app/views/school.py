@@ -11,7 +11,6 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -53,10 +52,9 @@ from ..web.auth import (
     school_required,
     start_session,
     throttle_keys,
-    too_many_failures,
+    throttled,
 )
 from ..web.db import get_db, get_settings
-from ..web.errors import render_error
 from ..web.forms import (
     ModelForm,
     add_error,
@@ -66,6 +64,7 @@ from ..web.forms import (
     raw_values,
     validated,
 )
+from ..web.memo import bytes_bounded
 
 bp = Blueprint("school", __name__, url_prefix="/school")
 
@@ -107,8 +106,9 @@ def login():
         typed = form.school_code.data.strip()
         code = storage.school_code_matching(get_db(), typed) or typed
         keys = throttle_keys("school", code.upper())
-        if too_many_failures(keys):
-            return render_error(429)
+        refused = throttled(keys, f"school:{code[:40]}")
+        if refused:
+            return refused
         ok = check_school_login(code, form.access_code.data.strip())
         note_login(keys, ok, f"school:{code[:40]}")
         if ok:
@@ -203,7 +203,7 @@ class Assessment:
             self.submit_problems.append(problem)
 
 
-@lru_cache(maxsize=4096)
+@bytes_bounded(budget=8 * 1024 * 1024, largest=256 * 1024)
 def checked_section(model: type[Section], answers: tuple[tuple[str, str], ...], day: dt.date):
     """(the model the answers make or None, their problems in page order), the section alone.
 

@@ -33,6 +33,7 @@ from ..web.links import pledge_url
 bp = Blueprint("staff", __name__, url_prefix="/school/staff")
 
 ROSTER_TEMPLATE_HEADER = "姓名,手机号码,身份\r\n"
+PROBLEMS_SHOWN = 50  # a page lists at most these; the field says how many there were
 
 
 class RosterForm(FlaskForm):
@@ -73,12 +74,22 @@ def upload_roster():
         try:
             people = parse_roster(upload.read(), upload.filename or "")
         except TableError as error:
-            form.roster.errors.append(f"名单有 {len(error.problems)} 处问题,没有导入任何数据。请修改后重新上传。")
-            return _page(form, problems=error.problems)
+            form.roster.errors.append(refusal(error))
+            return _page(form, problems=error.problems[:PROBLEMS_SHOWN])
         storage.replace_roster(get_db(), g.school_code, people, actor=f"school:{g.school_code}")
         flash(f"已导入教职工名单,共 {len(people)} 人。原有名单已被替换。")
         return redirect(url_for(".index"), 303)
     return _page(form)
+
+
+def refusal(error: TableError) -> str:
+    """What the field says of a refused file: how many problems, and whether all are listed."""
+    count = len(error.problems)
+    if error.stopped and count == 1:
+        return error.problems[0]
+    found = f"名单中问题超过 {count} 处，已停止检查" if error.stopped else f"名单有 {count} 处问题"
+    listed = f"下面列出前 {PROBLEMS_SHOWN} 处" if count > PROBLEMS_SHOWN else ""
+    return "，".join(filter(None, [found, "没有导入任何数据", listed])) + "。请修改后重新上传。"
 
 
 @bp.route("/qr.png")

@@ -1,75 +1,128 @@
 """Who is asking: a school (school code + access code) or a bureau admin (username + password).
 
-Sessions are Flask's signed cookies, made anew at login and ended after
-PERMANENT_SESSION_LIFETIME without a request. Failed logins are throttled per school code or
-account and per address: guessing is limited, people are not.
+A session lives on the server (`storage.sessions`); the cookie holds its random token. It ends
+at logout, when the school gets a new access code or the account a new password, when the
+bureau ends it, after SESSION_IDLE_LIFETIME without a request and PERMANENT_SESSION_LIFETIME
+after login however busy, whoever holds a copy of the cookie.
+
+Failed logins slow guessing without handing a guesser a lock on the owner: an account and
+address pair is refused for the window after LOGIN_MAX_FAILURES failures, an address after four
+times as many across accounts, and an account, from any address, waits a delay that doubles
+with each failure past the limit up to LOGIN_MAX_DELAY_SECONDS. The owner at their own address
+waits that long at most; the bureau can clear it (`storage.unlock_account`).
 """
 
 from __future__ import annotations
 
 import functools
-import time
+import math
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from schemas import declares
+from schemas import clock, declares
 
 from .. import storage
 from .db import get_db
+from .errors import render_error
 from .security import is_app_path
 
 DUMMY_PASSWORD_HASH = generate_password_hash("not a password")
+IDENTITIES = {"school_code": "school", "admin": "admin"}  # session key -> storage's kind
 
 
 def start_session(**identity) -> None:
-    """Rotate: drop whatever the old session held, then hold only this identity."""
-    session.clear()
+    """Rotate: drop whatever the old session held, then hold only this identity and the token
+    of its server-side session."""
+    (key, subject), *_ = identity.items()
+    end_session()
+    db = get_db()
+    storage.purge_expired_sessions(db, *_lifetimes())
     session.permanent = True
-    session.update(identity, seen=time.time())
+    session.update(identity, sid=storage.open_session(db, IDENTITIES[key], subject))
 
 
 def end_session() -> None:
+    token = session.get("sid")
+    if token:
+        storage.end_session(get_db(), token)
     session.clear()
 
 
-def _expire_idle_sessions() -> None:
+def _lifetimes() -> tuple[float, float]:
+    config = current_app.config
+    return config["SESSION_IDLE_LIFETIME"].total_seconds(), config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+
+
+def _load_session() -> None:
     g.school_code = g.admin = None
     if not is_app_path(request.path) or request.path.startswith("/static/"):
         return  # a site page or a file: no session read, so no `Vary: Cookie` on what caches keep
-    lifetime = current_app.permanent_session_lifetime.total_seconds()
-    seen = session.get("seen")
-    if seen is not None and time.time() - seen > lifetime:
+    token = session.get("sid")
+    if token is None:
+        if any(key in session for key in IDENTITIES):
+            session.clear()  # a cookie from before server-side sessions: log in again
+        return
+    live = storage.live_session(get_db(), token, *_lifetimes())
+    if live is None:
         session.clear()
-    elif seen is not None:
-        session["seen"] = time.time()
-    g.school_code = session.get("school_code")
-    g.admin = session.get("admin")
+        return
+    g.school_code = live["subject"] if live["kind"] == "school" else None
+    g.admin = live["subject"] if live["kind"] == "admin" else None
 
 
 def throttle_keys(kind: str, who: str) -> list[str]:
-    return [f"{kind}:{who}", f"addr:{request.remote_addr}"]
+    """The account, the pair of account and address, the address."""
+    account = f"{kind}:{who}"
+    return [account, f"{account}|{request.remote_addr}", f"addr:{request.remote_addr}"]
 
 
-def too_many_failures(keys: list[str]) -> bool:
-    window = current_app.config["LOGIN_WINDOW_SECONDS"]
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
+def _wait(keys: list[str]) -> tuple[str, str | None] | None:
+    """(the key that holds this attempt back, what to tell the person), or None to go on."""
+    config = current_app.config
+    window, limit = config["LOGIN_WINDOW_SECONDS"], config["LOGIN_MAX_FAILURES"]
+    account, pair, address = keys
     db = get_db()
-    # the address limit is looser: a school's staff may share one carrier NAT address
-    return any(
-        storage.recent_failures(db, key, window) >= (limit * 4 if key.startswith("addr:") else limit) for key in keys
-    )
+    if storage.recent_failures(db, pair, window) >= limit:
+        return pair, None
+    # looser per address: a school's staff may share one carrier NAT address
+    if storage.recent_failures(db, address, window) >= limit * 4:
+        return address, None
+    failures = storage.recent_failures(db, account, window)
+    if failures >= limit:
+        delay = min(config["LOGIN_MAX_DELAY_SECONDS"], 2 ** (failures - limit))
+        left = storage.last_failure_at(db, account) + delay - clock.now().timestamp()
+        if left > 0:
+            return account, f"登录失败次数过多，请 {math.ceil(left)} 秒后再试。"
+    return None
+
+
+def throttled(keys: list[str], actor: str):
+    """The 429 page for an attempt that must wait (counted in one audit row per key and
+    window), or None."""
+    held = _wait(keys)
+    if held is None:
+        return None
+    key, message = held
+    storage.note_throttled(get_db(), actor, key, current_app.config["LOGIN_WINDOW_SECONDS"])
+    return render_error(429, message)
 
 
 def note_login(keys: list[str], ok: bool, actor: str) -> None:
-    storage.record_login(get_db(), keys, ok, actor, current_app.config["LOGIN_WINDOW_SECONDS"])
+    """Count a failure against every key; a success clears its own pair only."""
+    storage.record_login(get_db(), keys, ok, actor, current_app.config["LOGIN_WINDOW_SECONDS"], cleared=keys[1:2])
 
 
 def check_school_login(school_code: str, access_code: str) -> bool:
-    school = storage.get_school(get_db(), school_code)
-    return storage.check_secret(school["access_code_hash"] if school else None, access_code.upper())
+    db = get_db()
+    school = storage.get_school(db, school_code)
+    stored = school["access_code_hash"] if school else None
+    ok = storage.check_secret(stored, access_code.upper())
+    if ok and storage.is_outdated_hash(stored):
+        storage.upgrade_access_code(db, school["code"], access_code.upper())
+    return ok
 
 
 def check_admin_login(username: str, password: str) -> bool:
@@ -157,4 +210,4 @@ def safe_next(default: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_expire_idle_sessions)
+    app.before_request(_load_session)

@@ -6,21 +6,29 @@ from __future__ import annotations
 import csv
 import io
 import os
+import socket
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 
 ISSUED_CODES_COLUMNS = ["code", "name", "access_code", "pledge_url"]
 
 
 def base_url(config=None) -> str:
-    """CHECKLIST_BASE_URL when set; else, in a request, the address it came to; else (the CLI)
-    the address `checklist serve` listens on by default."""
-    base = (config or current_app.config).get("BASE_URL")
-    if base:
-        return base
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+    """CHECKLIST_BASE_URL when set; else the address `checklist serve` listens on. Never the
+    request's Host header: anyone can send any Host, and a printed QR code would carry it."""
+    config = config or current_app.config
+    return config.get("BASE_URL") or config.get("SERVER_URL") or server_url("127.0.0.1", default_port())
+
+
+def default_port() -> int:
+    return int(os.environ.get("PORT", "8000"))
+
+
+def server_url(host: str, port: int) -> str:
+    """The address a server bound to host:port is reached at (a wildcard: this machine's name)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.gethostname()
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def pledge_url(token: str, base: str | None = None) -> str:
