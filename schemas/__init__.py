@@ -17,7 +17,7 @@ from .pledge import (
 from .readiness import SCHEMA_VERSION, SECTION_BY_ID, SECTIONS, Declaration, Section
 from .school import BUREAU_KIND, DECLARING_KINDS, KINDS, School, declares
 from .settings import CountySettings
-from .verdict import NOT_READY, READY, VERDICT_LABELS, Gap, Verdict, verdict
+from .verdict import NOT_READY, READY, SELF_CHECK_STANDARD, VERDICT_LABELS, Gap, Standing, Verdict, verdict
 
 __all__ = [
     "BUREAU_KIND",
@@ -36,8 +36,10 @@ __all__ = [
     "SCHEMA_VERSION",
     "SECTIONS",
     "SECTION_BY_ID",
+    "SELF_CHECK_STANDARD",
     "School",
     "Section",
+    "Standing",
     "VERDICT_LABELS",
     "Verdict",
     "field_messages",

@@ -74,8 +74,15 @@ class Condition:
         "C1": "疫情得到基本控制",
         "C2": "学校基本防控条件具备",
         "C3": "师生和校园公共卫生安全得到切实保障",
-        "T": "开学教学准备",
+        "T": "教学工作",
     }
+    # How people name each group: by its words, never by the code (C1, T) the schema keys it on.
+    TITLES = {"C1": "条件一", "C2": "条件二", "C3": "条件三", "T": ""}
+
+    @classmethod
+    def words(cls, code: str) -> str:
+        """A group as people read it: 条件二 学校基本防控条件具备; 教学工作."""
+        return f"{cls.TITLES[code]} {cls.LABELS[code]}".strip()
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,34 @@ def show(stamp: str | None, seconds: bool = False) -> str:
     if not stamp:
         return "—"
     return parse(stamp).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
+
+
+def _date(value: str | dt.date) -> dt.date:
+    """A date, an ISO date or a stored timestamp (its day in Beijing time)."""
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value) if len(value) == 10 else parse(value).date()
+
+
+def day(stamp: str | dt.date | None) -> str:
+    """The day of a stored timestamp or date as people read it: 2020-02-26 (— for none)."""
+    return _date(stamp).isoformat() if stamp else "—"
+
+
+def month_day(value: str | dt.date | None) -> str:
+    """The day within the year: 2月26日 (— for none)."""
+    if not value:
+        return "—"
+    date = _date(value)
+    return f"{date.month}月{date.day}日"
+
+
+def short(stamp: str | None, on: str | dt.date | None = None) -> str:
+    """A stored timestamp in a list of days: 2月26日 14:05, or only 14:05 when it falls on the
+    day `on` (— for none)."""
+    if not stamp:
+        return "—"
+    moment = parse(stamp)
+    if on and moment.date() == _date(on):
+        return f"{moment:%H:%M}"
+    return f"{month_day(moment.date())} {moment:%H:%M}"

@@ -1,9 +1,16 @@
-"""The verdict: may this school reopen (三个不开学), and what is missing. A pure function."""
+"""The verdict: may this school reopen (三个不开学), and what is missing. A pure function.
+
+The items are grouped under the three conditions and teaching work by the bureau's own
+self-check standard (本局开学条件自查口径); the verdict offers its gaps by group, in order, each
+named by its words, so no page needs to know which groups exist.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
 from functools import cache
+from typing import NamedTuple
 
 from .base import Condition, meta
 from .readiness import Declaration
@@ -11,8 +18,12 @@ from .settings import EPIDEMIC_POLICY, CountySettings
 
 READY = "ready"
 NOT_READY = "not_ready"
-VERDICT_LABELS = {READY: "具备开学条件", NOT_READY: "不具备开学条件"}
+VERDICT_LABELS = {READY: "自查符合开学条件", NOT_READY: "自查不符合开学条件"}
 LEGAL_CONDITIONS = (Condition.C1, Condition.C2, Condition.C3)
+GROUP_ORDER = (*LEGAL_CONDITIONS, Condition.T)
+# Whose grouping this is, said wherever the grouping is shown: the conditions are the State
+# Council's, which item counts toward which is the bureau's own.
+SELF_CHECK_STANDARD = "本局开学条件自查口径"
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,20 @@ class Gap:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def group(self) -> str:
+        """The group the gap counts toward, in words (条件二 学校基本防控条件具备)."""
+        return Condition.words(self.condition)
+
+
+@dataclass(frozen=True)
+class Group:
+    """The gaps of one group of the self-check standard, named by its words."""
+
+    words: str
+    gaps: tuple[Gap, ...]
+    decides: bool  # a reopening condition; 教学工作 is shown but never decides
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -35,6 +60,10 @@ class Verdict:
     @property
     def label(self) -> str:
         return VERDICT_LABELS[self.value]
+
+    @property
+    def ready(self) -> bool:
+        return self.value == READY
 
     @classmethod
     def stored(cls, value: str, gaps: list[dict]) -> "Verdict":
@@ -48,11 +77,70 @@ class Verdict:
 
     @property
     def legal_gaps(self) -> tuple[Gap, ...]:
-        """The gaps that keep a school from reopening (三个不开学), teaching readiness aside."""
+        """The gaps that keep a school from reopening (三个不开学), teaching work aside."""
         return tuple(g for g in self.gaps if g.condition in LEGAL_CONDITIONS)
 
-    def gaps_for(self, condition: str) -> tuple[Gap, ...]:
-        return tuple(g for g in self.gaps if g.condition == condition)
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        """Every group in order (the three conditions, then teaching work), with its gaps."""
+        return tuple(
+            Group(Condition.words(code), tuple(g for g in self.gaps if g.condition == code), code != Condition.T)
+            for code in GROUP_ORDER
+        )
+
+    @property
+    def conditions(self) -> tuple[Group, ...]:
+        """The three reopening conditions: the groups that decide the verdict."""
+        return tuple(group for group in self.groups if group.decides)
+
+    @property
+    def teaching(self) -> Group:
+        """Teaching work: shown with its gaps, never part of the verdict."""
+        return next(group for group in self.groups if not group.decides)
+
+    @property
+    def awaits_county(self) -> bool:
+        """Whether condition one (the epidemic under control, the county's to confirm) is unmet."""
+        return any(g.condition == Condition.C1 for g in self.gaps)
+
+
+class Standing(NamedTuple):
+    """A school's standing: a version of its declaration (its latest, on most pages), the
+    verdict stored with it at submission and the one today's settings give. Every page shows a
+    standing through this; the dashboard reads 20,000 of them as their `summary`, which
+    `storage` keeps worked out."""
+
+    version: int
+    submitted_at: str
+    stored: Verdict
+    now: Verdict
+
+    @property
+    def changed(self) -> bool:
+        """Today's verdict is not the stored one: another value, or other items among the gaps."""
+        return self.now.differs_from(self.stored)
+
+    def summary(self) -> tuple:
+        """The standing as the dashboard reads it, in the order of SUMMARY_COLUMNS."""
+        return (
+            self.version,
+            self.submitted_at,
+            self.stored.value,
+            self.now.value,
+            len(self.now.legal_gaps),
+            int(self.changed),
+        )
+
+
+# What the dashboard keeps of a standing, one plain value each (see Standing.summary).
+SUMMARY_COLUMNS = ("version", "submitted_at", "verdict_stored", "verdict_now", "legal_gaps_now", "changed")
+
+
+def gaps_in_words(stored: str | None) -> str:
+    """Gaps as a version stores them (JSON) as people read them in a spreadsheet, each under its
+    group's words: 条件二 学校基本防控条件具备：校园内已进行彻底消毒（需勾选）；……"""
+    gaps = Verdict.stored(READY, json.loads(stored) if stored else []).gaps
+    return "；".join(f"{g.group}：{g.label}（{g.requirement}）" for g in gaps)
 
 
 @cache  # a model's fields are fixed once it is defined; a county's verdicts ask this per school

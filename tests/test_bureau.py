@@ -332,7 +332,7 @@ def test_dashboard_charts_are_server_drawn_svg_with_titles_and_no_script(admin, 
         assert f'<title id="{chart}-title">' in svg
         assert "<script" not in svg and "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     readiness = re.search(r'<svg[^>]*id="chart-readiness".*?</svg>', html, re.S).group(0)
-    assert "东镇 具备开学条件:1" in readiness and "东镇 不具备开学条件:1" in readiness
+    assert "东镇 自查符合开学条件:1" in readiness and "东镇 自查不符合开学条件:1" in readiness
 
 
 def test_dashboard_query_count_does_not_grow_with_the_number_of_schools(app, admin, db, make_school, monkeypatch):
@@ -396,7 +396,7 @@ def test_a_settings_change_is_audited_and_changes_the_verdicts_shown_not_the_sto
     statuses = dict(re.findall(r'<tr data-school="([^"]+)" data-status="(\w+)"', html))
     assert statuses["A1"] == statuses["B1"] == "not_ready"
     assert counts_on_page(html)["ready"] == 0
-    assert "提交时:具备开学条件" in html
+    assert "提交时：自查符合开学条件" in html
     stored = dict(db.execute("SELECT school_code, verdict FROM latest_declarations").fetchall())
     assert stored == {"A1": "ready", "A2": "not_ready", "B1": "ready"}
 
@@ -430,7 +430,7 @@ def test_the_school_page_shows_its_latest_declaration_gaps_now_and_stored_and_hi
     assert 'data-verdict-now="not_ready"' in html and 'data-verdict-stored="not_ready"' in html
     assert "校园内已进行彻底消毒" in html  # the gap of version 2
     assert "疫情已得到基本控制(全县)" in html  # the C1 gap of today, not there at submission
-    assert "缺项(提交时)" in html
+    assert "缺项（提交时）" in html
     assert "第 2 版" in html and "第 1 版" in html
 
 

@@ -57,7 +57,7 @@ def test_at_the_limit_the_names_are_listed_to_copy(admin, monkeypatch):
     html = page(admin)
     text = re.search(r'<textarea[^>]*id="unsigned-list"[^>]*>(.*?)</textarea>', html, re.S).group(1)
     assert all(name in text for name in NAMES)
-    assert "未签承诺书人员(共 5 人)" in text
+    assert "未签承诺书人员（共 5 人）" in text
     assert listed_schools(html) == []
 
 

@@ -116,9 +116,9 @@ def test_an_invalid_section_is_kept_as_typed_and_shown_again_with_its_errors(sch
     response = save_section(school, "people", valid_declaration_answers(), staff_total="五十")
     page = text(response)
     assert response.status_code == 200
-    assert "<title>错误:" in page
+    assert "<title>错误：" in page
     assert 'href="#staff_total"' in page  # the summary links to the field
-    assert field_error(page, "staff_total") == "错误:教职工总数请填写整数"
+    assert field_error(page, "staff_total") == "错误：教职工总数请填写整数"
     assert storage.load_drafts(db, "SCH01")["people"]["staff_total"] == "五十"
     again = text(school.get("/school/declaration/people"))
     assert 'value="五十"' in again and field_error(again, "staff_total")
@@ -150,8 +150,8 @@ def test_a_section_page_names_its_policy_heading_and_marks_optional_fields(schoo
     page = text(school.get("/school/declaration/teaching_prep"))
     policy = SECTION_BY_ID["teaching_prep"].policy
     assert f'href="{policy.url()}"' in page
-    assert "领导班子会召开日期(选填)" in page
-    assert "教学分工已调整到位(选填)" not in page
+    assert "领导班子会召开日期（选填）" in page
+    assert "教学分工已调整到位（选填）" not in page
 
 
 def test_blank_optional_answers_are_no_answer_and_the_section_is_saved(school, db):
@@ -285,17 +285,17 @@ def test_the_whole_flow_to_ready(school, db):
     storage.save_settings(db, CountySettings(epidemic_controlled=True), actor="test")
     fill_declaration(school, valid_declaration_answers())
     review = text(school.get("/school/declaration/review"))
-    assert '提交后的结论将是 <span class="tag tag--ok">具备开学条件</span>' in review
+    assert '提交后的结论将是 <span class="tag tag--ok">自查符合开学条件</span>' in review
     response = post_submit(school, submit_key(school))
     assert response.headers["Location"] == "/school/declarations/1/result"
     result = text(school.get(response.headers["Location"]))
-    assert "结论:具备开学条件" in result
-    assert "三项开学条件均已满足" in result and "教学准备各项均已落实" in result
+    assert "结论：自查符合开学条件" in result
+    assert "三项开学条件均已满足" in result and "教学工作各项均已落实" in result
     [row] = versions(db)
     assert row["verdict"] == "ready" and json.loads(row["gaps"]) == []
     assert row["staff_total"] == 50 and row["truthful"] == 1
     task_list = text(school.get("/school/"))
-    assert "第 1 次" in task_list and "具备开学条件" in task_list
+    assert "第 1 次" in task_list and "自查符合开学条件" in task_list
 
 
 def test_the_whole_flow_to_not_ready_lists_the_right_gaps(school, db):
@@ -312,14 +312,15 @@ def test_the_whole_flow_to_not_ready_lists_the_right_gaps(school, db):
         "first_lesson_ready": "T",
     }
     result = text(school.get(response.headers["Location"]))
-    assert "结论:不具备开学条件" in result
-    legal, teaching = result.split("教学准备(不影响开学结论)")
+    assert "结论：自查不符合开学条件" in result
+    legal, teaching = result.split("教学工作（不影响开学条件结论）")
     for name in ("thermometers", "staff_code_registered"):
         info = schemas.Declaration.model_fields[name]
         assert info.title in legal
         assert f'href="{schemas.meta(info)["policy"].url()}"' in legal
         assert schemas.meta(info)["requires"].wording in legal
-    assert "C2 学校基本防控条件具备" in legal and "C3 师生和校园公共卫生安全得到切实保障" in legal
+    assert "条件二 学校基本防控条件具备" in legal and "条件三 师生和校园公共卫生安全得到切实保障" in legal
+    assert "本局开学条件自查口径" in legal
     assert "疫情已得到基本控制(全县)" in legal and "由伊通满族自治县教育局根据上级通知统一确认" in result
     assert "复学第一课疫情防控宣传已准备" in teaching and "复学第一课" not in legal
     assert "接下来" in result
@@ -330,8 +331,8 @@ def test_teaching_gaps_alone_do_not_change_the_verdict(school, db):
     fill_declaration(school, valid_declaration_answers(cleaning_done=False))
     result = text(school.get(post_submit(school, submit_key(school)).headers["Location"]))
     assert versions(db)[0]["verdict"] == "ready"
-    assert "结论:具备开学条件" in result
-    assert "校园卫生已彻底打扫" in result.split("教学准备(不影响开学结论)")[1]
+    assert "结论：自查符合开学条件" in result
+    assert "校园卫生已彻底打扫" in result.split("教学工作（不影响开学条件结论）")[1]
 
 
 def test_masks_are_judged_against_the_countys_mask_days(school, db):
@@ -385,12 +386,12 @@ def test_the_history_lists_every_version_and_a_version_shows_what_changed(school
     post_submit(school, submit_key(school))
     history = text(school.get("/school/declarations"))
     assert "第 1 次" in history and "第 2 次" in history
-    assert history.count('tag--error">不具备开学条件') == 2  # each version with its verdict
+    assert history.count('tag--error">自查不符合开学条件') == 2  # each version with its verdict
     second = text(school.get("/school/declarations/2"))
     changed = re.findall(r'summary-list__row changed">\s*<dt>([^<]+)</dt>', second)
     assert changed == ["测温仪器(台)"]
     words = re.sub(r"<[^>]+>", "", second)
-    assert "有 1 项变化" in words and "上次为:4" in words
+    assert "有 1 项变化" in words and "上次为：4" in words
     first = text(school.get("/school/declarations/1"))
     assert "这是本校的第一次申报" in first and "summary-list__row changed" not in first
 
@@ -402,7 +403,7 @@ def test_when_todays_settings_change_the_verdict_both_are_shown(school, db):
     storage.save_settings(db, CountySettings(epidemic_controlled=True), actor="test")
     for url in ("/school/declarations", "/school/declarations/1", "/school/"):
         page = text(school.get(url))
-        assert 'tag--error">不具备开学条件</span>' in page and 'tag--ok">具备开学条件</span>' in page
+        assert 'tag--error">自查不符合开学条件</span>' in page and 'tag--ok">自查符合开学条件</span>' in page
         assert "重新计算" in page
     assert versions(db)[0]["verdict"] == "not_ready"  # the stored verdict is never rewritten
 

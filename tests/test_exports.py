@@ -15,7 +15,7 @@ import pytest
 from checklist_app import storage
 from checklist_app.exchange import exports
 from schemas import Declaration, Pledge, pledge_text_sha256
-from schemas.dictionary import PUBLIC_TABLES
+from schemas.dictionary import PUBLIC_TABLES, column_label
 from tests.bureau_support import (
     ADMIN,
     create_admin,
@@ -198,6 +198,16 @@ def test_csv_text_that_excel_would_take_for_a_formula_is_kept_as_text(admin, cou
     assert ",=1+2" not in schools
 
 
+def test_the_csv_shows_verdicts_and_gaps_in_words_never_condition_codes(admin, db, county):
+    stored = db.execute("SELECT verdict, gaps FROM declarations").fetchone()
+    assert stored[0] in ("ready", "not_ready") and '"condition": "C1"' in stored[1]  # the SQLite keeps codes
+    declarations = zip_members(admin.get(DOWNLOADS[1]).data)["declarations.csv"].decode("utf-8-sig")
+    body = declarations.split("\n", 1)[1]
+    assert "自查不符合开学条件" in body and "not_ready" not in body
+    assert "条件一 疫情得到基本控制：" in body
+    assert not re.search(r"\b(C1|C2|C3|T)\b", body)
+
+
 # --- XLSX --------------------------------------------------------------------------------------
 
 
@@ -235,6 +245,17 @@ def test_the_xlsx_holds_the_rows_with_text_kept_as_text(admin, county, tmp_path)
     assert names == {"城关小学", "=1+2 东风中学"}
     pledges = list(book["承诺书"].iter_rows(min_row=2, values_only=True))
     assert pledges[0][5] == phone(1)  # a phone number stays text, not a number
+
+
+def test_the_xlsx_shows_verdicts_and_gaps_in_words_never_condition_codes(admin, county, tmp_path):
+    book = openpyxl.load_workbook(saved(admin.get(DOWNLOADS[2]), tmp_path, "book.xlsx"))
+    sheet = book["申报记录"]
+    headers = [c.value for c in sheet[1]]
+    [row] = list(sheet.iter_rows(min_row=2, values_only=True))
+    verdict = row[headers.index(column_label("declarations", "verdict"))]
+    gaps = row[headers.index(column_label("declarations", "gaps"))]
+    assert verdict == "自查不符合开学条件"
+    assert gaps.startswith("条件一 疫情得到基本控制：") and not re.search(r"\b(C1|C2|C3|T)\b", gaps)
 
 
 def test_text_that_looks_like_a_formula_is_not_a_formula_in_the_xlsx(admin, county):

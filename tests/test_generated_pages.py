@@ -43,6 +43,15 @@ def test_checklist_page_holds_every_spec_label_with_its_condition(built_site):
         assert label in text
 
 
+def test_checklist_page_names_each_items_group_by_its_words_as_the_bureaus_standard(built_site):
+    article = page_html(built_site, "checklist/").split("<article", 1)[1].split("</article>", 1)[0]
+    text = visible_text(re.sub(r"<(script|style)\b.*?</\1>", "", article, flags=re.S))
+    assert schemas.SELF_CHECK_STANDARD in text
+    assert re.findall(r"(?<![A-Za-z0-9_])(C1|C2|C3|T)(?![A-Za-z0-9_])", text) == []
+    for code in Condition.LABELS:
+        assert Condition.words(code) in text
+
+
 def test_pledge_page_shows_the_very_text_the_form_shows(built_site):
     text = visible_text(page_html(built_site, "pledge/"))
     for line in schemas.pledge_text().splitlines():

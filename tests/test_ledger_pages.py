@@ -231,15 +231,15 @@ def test_a_report_more_than_3_days_back_is_refused_on_its_field(client, db, scho
         assert [r["report_date"] for r in rows(db, school)] == [day.isoformat()]
     else:
         page = page_of(response)
-        assert field_error(page, "report_date") == "错误:只能填报或更正最近 3 天内的日报"
+        assert field_error(page, "report_date") == "错误：只能填报或更正最近 3 天内的日报"
         assert '<a href="#report_date">只能填报或更正最近 3 天内的日报</a>' in page
-        assert page.count("<title>错误:") == 1
+        assert page.count("<title>错误：") == 1
         assert rows(db) == []
 
 
 def test_a_report_for_tomorrow_is_refused_on_its_field(client, db, school):
     page = page_of(submit(client, **answers(TODAY() + dt.timedelta(days=1))))
-    assert field_error(page, "report_date") == "错误:日期不能晚于今天"
+    assert field_error(page, "report_date") == "错误：日期不能晚于今天"
     assert rows(db) == []
 
 
@@ -249,7 +249,7 @@ def test_measures_are_required_when_someone_returned(client, db, school, returne
         client, **answers(returned_staff=returned_staff, returned_students=returned_students, measures="")
     )
     if refused:
-        assert field_error(page_of(response), "measures") == "错误:当日有师生返县,请填写对返县师生采取的管理措施"
+        assert field_error(page_of(response), "measures") == "错误：当日有师生返县,请填写对返县师生采取的管理措施"
         assert rows(db) == []
     else:
         assert response.status_code == 303 and len(rows(db, school)) == 1
@@ -257,7 +257,7 @@ def test_measures_are_required_when_someone_returned(client, db, school, returne
 
 def test_the_place_sums_are_checked_on_the_page(client, db, school):
     page = page_of(submit(client, **answers(staff_out_of_province=2)))
-    assert field_error(page, "staff_total") == "错误:教职工在本县内、县外省内、省外的人数之和应等于教职工总数"
+    assert field_error(page, "staff_total") == "错误：教职工在本县内、县外省内、省外的人数之和应等于教职工总数"
     assert rows(db) == []
 
 
@@ -425,7 +425,7 @@ def test_the_missing_list_names_exactly_the_schools_without_a_report_for_the_day
     listed = {name for name in names if name in text}
     assert listed == {name for code, name, _town in bureau if code not in reported_today}
     assert "县教育局机关" not in text
-    assert "乙乡:乙一小学、乙三中学" in text  # grouped by township
+    assert "乙乡：乙一小学、乙三中学" in text  # grouped by township
     assert "共 4 所" in text
     # the day chosen in the query string
     text = missing_list(page_of(client.get(LEDGER, query_string={"date": yesterday.isoformat()})))

@@ -51,7 +51,7 @@ def assert_accepted(response, db, expected_rows: int = 1):
 def assert_refused(response, db, field: str, message: str | None = None):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "<title>错误:" in page
+    assert "<title>错误：" in page
     assert f'href="#{field}"' in page  # in the error summary, linked to the field
     assert f'id="{field}-error"' in page  # and inline, next to the field
     if message:

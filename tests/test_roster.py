@@ -120,7 +120,7 @@ def test_a_roster_with_bad_rows_names_each_row_in_chinese_and_imports_nothing(cl
     response = upload(client, csv_file(bad))
     text = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 400
-    assert "<title>错误:" in text
+    assert "<title>错误：" in text
     assert "第 3 行:姓名至少填写 2 个字" in text
     assert "第 4 行:请填写正确的手机号码" in text
     assert "第 5 行:身份“校长”无法识别" in text
@@ -186,7 +186,7 @@ def test_roster_matching_by_name_and_phone(app, client, db, school):
     assert [p["name"] for p in status["signed"]] == ["张三"]
     assert [p["name"] for p in status["unsigned"]] == ["李四", "王五"]
     text = page(client)
-    assert "以下教职工尚未签署疫情防控承诺书:李四、王五" in unsigned_message(text)
+    assert "以下教职工尚未签署疫情防控承诺书：李四、王五" in unsigned_message(text)
 
 
 def test_lists_shown_to_the_school_mask_every_phone(app, client, db, school):
@@ -208,7 +208,7 @@ def test_the_unsigned_list_follows_a_roster_reupload(app, client, db, school):
     reuploaded = [STAFF_LIST[0], STAFF_LIST[1], ("赵六", "13800000004", "teacher")]
     assert upload(client, csv_file(reuploaded)).status_code == 303
     message = unsigned_message(page(client))
-    assert "以下教职工尚未签署疫情防控承诺书:李四、赵六" in message
+    assert "以下教职工尚未签署疫情防控承诺书：李四、赵六" in message
     assert "王五" not in message and "张三" not in message
     status = storage.roster_status(db, school["code"])
     assert [p["name"] for p in status["signed"]] == ["张三"]  # the pledge survives the re-upload

@@ -46,7 +46,7 @@ def test_a_wrong_access_code_gets_the_generic_message_and_no_session(client, mak
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert GENERIC_FAILURE in page
-    assert "<title>错误:" in page
+    assert "<title>错误：" in page
     assert "school_code" not in session_of(client)
 
 

@@ -1,9 +1,11 @@
 """The verdict (三个不开学): C1 from the county, C2 and C3 from the declaration; T never decides."""
 
+import json
+
 import pytest
 
-from schemas import NOT_READY, READY, CountySettings, Declaration, verdict
-from schemas.verdict import condition_items
+from schemas import NOT_READY, READY, CountySettings, Declaration, Standing, verdict
+from schemas.verdict import SUMMARY_COLUMNS, condition_items, gaps_in_words
 from tests.conftest import valid_declaration_answers
 
 CONTROLLED = CountySettings(epidemic_controlled=True)
@@ -80,3 +82,55 @@ def test_a_stored_verdict_read_back_from_its_row_does_not_differ_from_itself():
     stored = Verdict.stored(now.value, [g.as_dict() for g in now.gaps])
     assert stored == now
     assert not now.differs_from(stored)
+
+
+# --- how a verdict offers itself to the pages ------------------------------------------------
+
+
+def test_a_verdict_offers_every_group_in_order_by_its_words():
+    result = verdict(declaration(cleaning_done=False, online_checkin=False), CountySettings(epidemic_controlled=False))
+    assert [g.words for g in result.groups] == [
+        "条件一 疫情得到基本控制",
+        "条件二 学校基本防控条件具备",
+        "条件三 师生和校园公共卫生安全得到切实保障",
+        "教学工作",
+    ]
+    assert [g.decides for g in result.groups] == [True, True, True, False]
+    assert [[gap.field for gap in g.gaps] for g in result.groups] == [
+        ["epidemic_controlled"],
+        [],
+        ["online_checkin"],
+        ["cleaning_done"],
+    ]
+    assert result.teaching.words == "教学工作" and len(result.conditions) == 3
+    assert result.awaits_county
+
+
+def test_the_verdict_words_say_it_is_a_self_check():
+    assert verdict(declaration(), CONTROLLED).label == "自查符合开学条件"
+    assert verdict(declaration(), CountySettings(epidemic_controlled=False)).label == "自查不符合开学条件"
+
+
+def test_stored_gaps_in_words_name_each_group_and_never_its_code():
+    now = verdict(declaration(online_checkin=False, cleaning_done=False), CONTROLLED)
+    words = gaps_in_words(json.dumps([g.as_dict() for g in now.gaps]))
+    assert (
+        words
+        == "条件三 师生和校园公共卫生安全得到切实保障：已实行师生网上签到（需勾选）；教学工作：校园卫生已彻底打扫（需勾选）"
+    )
+    assert gaps_in_words(None) == gaps_in_words("[]") == ""
+
+
+def test_a_standing_is_changed_exactly_when_its_verdicts_differ_and_summarises_the_verdict_now():
+    stored = verdict(declaration(), CountySettings(epidemic_controlled=False))
+    same = Standing(1, "2026-02-20T08:00:00+08:00", stored, stored)
+    moved = Standing(2, "2026-02-21T08:00:00+08:00", stored, verdict(declaration(), CONTROLLED))
+    assert not same.changed and moved.changed
+    assert dict(zip(SUMMARY_COLUMNS, moved.summary(), strict=True)) == {
+        "version": 2,
+        "submitted_at": "2026-02-21T08:00:00+08:00",
+        "verdict_stored": NOT_READY,
+        "verdict_now": READY,
+        "legal_gaps_now": 0,
+        "changed": 1,
+    }

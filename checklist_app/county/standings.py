@@ -21,7 +21,7 @@ from . import charts
 
 UNDECLARED = "undeclared"
 BUREAU = "bureau"
-STATUS_LABELS = {**VERDICT_LABELS, UNDECLARED: "未申报", BUREAU: "机关(不申报)"}
+STATUS_LABELS = {**VERDICT_LABELS, UNDECLARED: "未申报", BUREAU: "机关（不申报）"}
 STATUS_ORDER = {READY: 0, NOT_READY: 1, UNDECLARED: 2, BUREAU: 3}
 
 SORTS = {
@@ -49,11 +49,11 @@ READINESS_SERIES = (
 )
 
 
-class Standing(namedtuple("StandingRow", storage.SCHOOL_ROW_COLUMNS)):
+class SchoolRow(namedtuple("SchoolRow", storage.SCHOOL_ROW_COLUMNS)):
     """One organisation's row on the dashboard: the columns of `storage.school_rows` (its counts,
-    and its standing now and as stored; `changed` when the two differ in verdict or gaps), and
-    what follows from them. A tuple: a province makes 20,000 at each change of data, and tuples
-    of plain values cost the least to make and to collect."""
+    then the summary of its `schemas.Standing`: the verdict now and as stored, `changed` when the
+    two differ in verdict or gaps), and what follows from them. A tuple: a province makes 20,000
+    at each change of data, and tuples of plain values cost the least to make and to collect."""
 
     __slots__ = ()
 
@@ -77,7 +77,7 @@ class Standing(namedtuple("StandingRow", storage.SCHOOL_ROW_COLUMNS)):
         return self.roster_size - self.roster_signed
 
 
-def counts(rows: list[Standing]) -> dict[str, int]:
+def counts(rows: list[SchoolRow]) -> dict[str, int]:
     """The dashboard's headline numbers. The bureau's own organisation declares no readiness and
     is left out of the readiness counts; its cadres' pledges count."""
     schools = changed = pledges = roster_size = roster_signed = without_roster = 0
@@ -165,7 +165,7 @@ def _sort_key(column: str):
     return keys[column]
 
 
-def select(rows: list[Standing], query: TableQuery) -> list[Standing]:
+def select(rows: list[SchoolRow], query: TableQuery) -> list[SchoolRow]:
     """The rows the filters let through, sorted; rows without a value for the sort go last."""
     chosen = (
         [
@@ -186,7 +186,7 @@ def select(rows: list[Standing], query: TableQuery) -> list[Standing]:
     return present + missing
 
 
-def choices(rows: list[Standing]) -> dict[str, list[str]]:
+def choices(rows: list[SchoolRow]) -> dict[str, list[str]]:
     return {
         "township": sorted({r.township for r in rows}),
         "kind": sorted({r.kind for r in rows}),
@@ -204,16 +204,16 @@ def _by_group(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def grouped_text(heading: str, pairs: list[tuple[str, str]]) -> str:
-    """A list to paste into a message: the heading, then one line per group, "group:a、b"."""
-    return "\n".join([heading] + [f"{group}:{'、'.join(items)}" for group, items in _by_group(pairs).items()])
+    """A list to paste into a message: the heading, then one line per group, "group：a、b"."""
+    return "\n".join([heading] + [f"{group}：{'、'.join(items)}" for group, items in _by_group(pairs).items()])
 
 
-def undeclared_text(rows: list[Standing]) -> str:
+def undeclared_text(rows: list[SchoolRow]) -> str:
     """未申报名单: the schools that have not declared yet, by township."""
     missing = [r for r in rows if r.status == UNDECLARED]
     if not missing:
         return ""
-    heading = f"未申报开学准备情况的学校(共 {len(missing)} 所):"
+    heading = f"未申报开学准备情况的学校（共 {len(missing)} 所）："
     return grouped_text(heading, [(r.township, r.name) for r in missing])
 
 
@@ -224,7 +224,7 @@ class UnsignedBySchool:
 
     people: int
     schools: int
-    shown: list[Standing]
+    shown: list[SchoolRow]
     without_roster: int
 
     @property
@@ -232,7 +232,7 @@ class UnsignedBySchool:
         return self.schools - len(self.shown)
 
 
-def unsigned_by_school(rows: list[Standing], limit: int | None = None) -> UnsignedBySchool:
+def unsigned_by_school(rows: list[SchoolRow], limit: int | None = None) -> UnsignedBySchool:
     """Of `rows`: who has not signed, counted per school, the `limit` (UNSIGNED_SCHOOLS_SHOWN)
     schools with the most first."""
     limit = UNSIGNED_SCHOOLS_SHOWN if limit is None else limit
@@ -245,26 +245,26 @@ def unsigned_by_school(rows: list[Standing], limit: int | None = None) -> Unsign
     )
 
 
-def unsigned_text(rows: list[Standing], unsigned: list[dict]) -> str:
+def unsigned_text(rows: list[SchoolRow], unsigned: list[dict]) -> str:
     """未签名单: who on each roster has not signed the pledge, by school (names only, no phones:
     the text goes into a group message)."""
     shown = {r.code: r for r in rows}
     people = [(p["school_code"], p["name"]) for p in unsigned if p["school_code"] in shown]
     lines = []
     if people:
-        lines.append(f"未签承诺书人员(共 {len(people)} 人):")
+        lines.append(f"未签承诺书人员（共 {len(people)} 人）：")
         for code, names in _by_group(people).items():
-            lines.append(f"{shown[code].name}({len(names)} 人):{'、'.join(names)}")
+            lines.append(f"{shown[code].name}（{len(names)} 人）：{'、'.join(names)}")
     no_roster = [r.name for r in rows if not r.roster_size]
     if no_roster:
-        lines.append(f"未上传教职工名册、无法核对的单位(共 {len(no_roster)} 个):{'、'.join(no_roster)}")
+        lines.append(f"未上传教职工名册、无法核对的单位（共 {len(no_roster)} 个）：{'、'.join(no_roster)}")
     return "\n".join(lines)
 
 
 # --- charts ----------------------------------------------------------------------------------
 
 
-def readiness_chart(rows: list[Standing]) -> str:
+def readiness_chart(rows: list[SchoolRow]) -> str:
     towns: dict[str, list[int]] = {}
     series = {READY: 0, NOT_READY: 1, None: 2}  # None: not declared
     for r in rows:
@@ -278,14 +278,14 @@ def readiness_chart(rows: list[Standing]) -> str:
     )
 
 
-def completion_chart(rows: list[Standing], limit: int = COMPLETION_CHART_ROWS) -> tuple[str, int]:
+def completion_chart(rows: list[SchoolRow], limit: int = COMPLETION_CHART_ROWS) -> tuple[str, int]:
     """Pledge completion of the units with a roster, lowest first; returns the SVG and how many
     units were left out for room."""
     with_roster = sorted((r for r in rows if r.roster_size), key=lambda r: (r.completion, r.code))
     shown = with_roster[:limit]
     svg = charts.completion_bars(
         "chart-pledges",
-        "各单位承诺书签署完成率(按名册)",
+        "各单位承诺书签署完成率（按名册）",
         [charts.CompletionRow(r.name, r.roster_signed, r.roster_size) for r in shown],
     )
     return svg, len(with_roster) - len(shown)
@@ -301,7 +301,7 @@ class County:
     or the settings change. `unsigned` is everyone not signed, or None when they are more than
     the dashboard lists by name."""
 
-    rows: list[Standing]
+    rows: list[SchoolRow]
     unsigned: list[dict] | None
     counts: dict[str, int]
     choices: dict[str, list[str]]
@@ -310,8 +310,8 @@ class County:
     completion_left_out: int
 
 
-def county_now(schools: list[Standing], unsigned: list[dict] | None) -> County:
-    """The county from `storage.county_overview(…, make=Standing._make)`."""
+def county_now(schools: list[SchoolRow], unsigned: list[dict] | None) -> County:
+    """The county from `storage.county_overview(…, make=SchoolRow._make)`."""
     completion_svg, left_out = completion_chart(schools)
     return County(
         rows=schools,

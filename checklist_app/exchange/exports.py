@@ -23,6 +23,7 @@ from typing import Any, Iterator
 import xlsxwriter
 
 from schemas.dictionary import PUBLIC_TABLES, column_label, public_columns, table_name
+from schemas.verdict import VERDICT_LABELS, gaps_in_words
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 WIDTH_SAMPLE_ROWS = 200
@@ -61,6 +62,27 @@ def rows(conn: sqlite3.Connection, relation: str, limit: int | None = None) -> I
     yield from conn.execute(sql)
 
 
+# Columns whose stored codes people read as words in a spreadsheet; the SQLite download keeps
+# the codes, and its data dictionary says what they mean.
+IN_WORDS = {
+    "verdict": lambda value: VERDICT_LABELS.get(value, value),
+    "gaps": gaps_in_words,
+}
+
+
+def readable_rows(conn: sqlite3.Connection, relation: str, limit: int | None = None) -> Iterator[tuple]:
+    """The rows as the CSV and the Excel file show them: coded columns in words."""
+    worded = [(i, IN_WORDS[c]) for i, c in enumerate(columns(conn, relation)) if c in IN_WORDS]
+    if not worded:
+        yield from rows(conn, relation, limit)
+        return
+    for row in rows(conn, relation, limit):
+        row = list(row)
+        for index, words in worded:
+            row[index] = words(row[index])
+        yield tuple(row)
+
+
 def _is_table(conn: sqlite3.Connection, relation: str) -> bool:
     kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", [relation]).fetchone()
     return bool(kind) and kind[0] == "table"
@@ -87,7 +109,7 @@ def write_csv_zip(snapshot_path: str | Path, dest: str | Path) -> Path:
                     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
                     writer = csv.writer(text)
                     writer.writerow(columns(conn, relation))
-                    for row in rows(conn, relation):
+                    for row in readable_rows(conn, relation):
                         writer.writerow([csv_cell(v) for v in row])
                     text.flush()
                     text.detach()
@@ -139,7 +161,7 @@ def write_xlsx(snapshot_path: str | Path, dest: str | Path, title: str = "") -> 
         for relation in relations(conn):
             names = columns(conn, relation)
             headers = [column_label(relation, c) for c in names]
-            widths = column_widths(headers, list(rows(conn, relation, WIDTH_SAMPLE_ROWS)))
+            widths = column_widths(headers, list(readable_rows(conn, relation, WIDTH_SAMPLE_ROWS)))
             (total,) = conn.execute(f'SELECT COUNT(*) FROM "{relation}"').fetchone()
             per_sheet = XLSX_MAX_ROWS - 1  # the header takes a row
             for part in range(1, max(1, math.ceil(total / per_sheet)) + 1):
@@ -176,7 +198,7 @@ def _fill_sheets(conn: sqlite3.Connection, layout: io.BytesIO, dest: Path, sheet
             letters = column_letters(width)
             if count:  # the dimension XlsxWriter wrote covers the header row only
                 head = DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{count + 1}"/>', head, count=1)
-            cursor = cursors.setdefault(relation, rows(conn, relation))
+            cursor = cursors.setdefault(relation, readable_rows(conn, relation))
             target = zipfile.ZipInfo(info.filename, info.date_time)
             target.compress_type = zipfile.ZIP_DEFLATED
             # a member over 2 GiB needs ZIP64: guess generously from the cells it will hold

@@ -22,20 +22,23 @@ def checklist_markdown() -> str:
     lines = [
         "# 开学准备自查清单",
         "",
-        "学校开学准备自查申报的全部项目,按申报表的栏目排列,可打印后逐项对照。"
-        "每一项后面注明它属于哪个开学条件,并链接到讲明这项要求的政策。",
+        "学校开学准备自查申报的全部项目，按申报表的栏目排列，可打印后逐项对照。"
+        "每一项后面注明它计入哪个开学条件，并链接到讲明这项要求的政策。",
         "",
         "## 开学条件",
         "",
-        "国务院和教育部公布了开学的条件:三个条件都具备才能开学(三个不开学)。",
+        "三个条件都具备才能开学（三个不开学）。"
+        f"下表中各项计入哪一条件，是{schemas.SELF_CHECK_STANDARD}。",
         "",
-        f"- **C1 {Condition.LABELS['C1']}**:由教育局根据全县情况确认,不由学校填报。"
-        f"([三个不开学]({schemas.CountySettings.model_fields['epidemic_controlled'].json_schema_extra['policy'].markdown_link()}))",
-        f"- **C2 {Condition.LABELS['C2']}**:下表中标 C2 的各项全部达到。",
-        f"- **C3 {Condition.LABELS['C3']}**:下表中标 C3 的各项全部达到。",
-        f"- **T {Condition.LABELS['T']}**:标 T 的各项是开学前的教学准备,未完成的会列为待办,但不影响开学条件结论。",
+        f"- **{Condition.words('C1')}**：由教育局根据全县情况确认，不由学校填报。"
+        f"（[三个不开学]({schemas.CountySettings.model_fields['epidemic_controlled'].json_schema_extra['policy'].markdown_link()})）",
+        f"- **{Condition.words('C2')}**：下表中计入{Condition.TITLES['C2']}的各项全部达到。",
+        f"- **{Condition.words('C3')}**：下表中计入{Condition.TITLES['C3']}的各项全部达到。",
+        f"- **{Condition.words('T')}**：计入{Condition.LABELS['T']}的各项是开学前的教学准备，未完成的会列为待办，"
+        "但不影响开学条件结论。",
         "",
-        "C1、C2、C3 同时具备,结论为“具备开学条件”;否则为“不具备开学条件”,并列出每一个缺项。",
+        f"三个条件同时具备，结论为“{schemas.VERDICT_LABELS['ready']}”；"
+        f"否则为“{schemas.VERDICT_LABELS['not_ready']}”，并列出每一个缺项。",
         "",
     ]
     for section in schemas.SECTIONS:
@@ -52,7 +55,7 @@ def checklist_markdown() -> str:
             label = info.title + ("(选填)" if not info.is_required() and not is_tick(info) else "")
             if extra.get("policy") and extra["policy"] != section.policy:
                 label += f"([{extra['policy'].heading}]({extra['policy'].markdown_link()}))"
-            condition = extra.get("condition") or "—"
+            condition = Condition.words(extra["condition"]) if extra.get("condition") else "—"
             requirement = extra["requires"].wording if extra.get("requires") else _fill_in(info)
             tick = "☐ 是 ☐ 否" if is_tick(info) else "______"
             lines.append(f"| {number} | {_cell(label)} | {condition} | {_cell(requirement)} | {tick} |")

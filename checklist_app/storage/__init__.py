@@ -49,6 +49,7 @@ from .derived import (  # noqa: F401
     recompute_derived,
     rules_digest,
     stale_standings,
+    standing_of,
     standings_basis,
     stored_standings_basis,
     stored_verdict,

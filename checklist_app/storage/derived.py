@@ -148,24 +148,13 @@ def verdict_now(row: dict, settings: CountySettings) -> schemas.Verdict:
     return schemas.verdict(declaration_from_row(row), settings)
 
 
-def standing_of(row: dict, settings: CountySettings) -> dict:
-    """A school's standing from its latest declaration `row`: the version and the verdict stored
-    with it, and under `settings` the verdict, how many legal gaps (三个不开学) and whether the
-    verdict or its gaps differ from the stored ones."""
-    result = verdict_now(row, settings)
-    stored = stored_verdict(row)
-    return {
-        "school_code": row["school_code"],
-        "version": row["version"],
-        "submitted_at": row["submitted_at"],
-        "verdict": row["verdict"],
-        "verdict_now": result.value,
-        "legal_gaps_now": len(result.legal_gaps),
-        "changed": int(result.differs_from(stored)),
-        "stale": 0,
-    }
+def standing_of(row: dict, settings: CountySettings) -> schemas.Standing:
+    """The standing of the declaration version `row`: the verdict stored with it, and the one
+    `settings` give."""
+    return schemas.Standing(row["version"], row["submitted_at"], stored_verdict(row), verdict_now(row, settings))
 
 
+# The columns of `school_standings`: the school, its standing's summary, and whether it is stale.
 STANDING_COLUMNS = (
     "school_code",
     "version",
@@ -176,7 +165,6 @@ STANDING_COLUMNS = (
     "changed",
     "stale",
 )
-STANDING_VIEW_COLUMNS = STANDING_COLUMNS[1:-1]  # what the dashboard shows of one
 
 
 def _latest_rows(db, codes: list[str] | None) -> Iterator[dict]:
@@ -190,7 +178,7 @@ def _latest_rows(db, codes: list[str] | None) -> Iterator[dict]:
             yield row
 
 
-def fresh_standings(db, settings: CountySettings, codes: list[str] | None = None) -> dict[str, dict]:
+def fresh_standings(db, settings: CountySettings, codes: list[str] | None = None) -> dict[str, schemas.Standing]:
     """Standings worked out now from the latest declarations of `codes` (every school when None)."""
     return {row["school_code"]: standing_of(row, settings) for row in _latest_rows(db, codes)}
 
@@ -213,7 +201,7 @@ def refresh_standings(db, codes: list[str] | None = None) -> None:
         )
     db.conn.executemany(
         insert_sql("school_standings", list(STANDING_COLUMNS)),
-        [[standing[c] for c in STANDING_COLUMNS] for standing in fresh.values()],
+        [(code, *standing.summary(), 0) for code, standing in fresh.items()],
     )
 
 

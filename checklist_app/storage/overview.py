@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import schemas
 from schemas import CountySettings
+from schemas.verdict import SUMMARY_COLUMNS
 
 from .derived import (
-    STANDING_VIEW_COLUMNS,
     fresh_standings,
     stale_standings,
     standings_basis,
@@ -36,7 +36,8 @@ def county_overview(db, settings: CountySettings, unsigned_limit: int, make=tupl
         db.conn.execute("ROLLBACK")  # it only read
 
 
-# The columns of `school_rows`, in order.
+# The columns of `school_rows`, in order: the organisation and its counts, then its standing's
+# summary (`schemas.Standing.summary`).
 SCHOOL_ROW_COLUMNS = (
     "code",
     "name",
@@ -46,12 +47,7 @@ SCHOOL_ROW_COLUMNS = (
     "pledges",
     "roster_size",
     "roster_signed",
-    "version",
-    "submitted_at",
-    "verdict_stored",
-    "verdict_now",
-    "legal_gaps_now",
-    "changed",
+    *SUMMARY_COLUMNS,
 )
 _UNDECLARED = (None, None, None, None, 0, 0)
 
@@ -86,7 +82,7 @@ def school_rows(db, settings: CountySettings, make=tuple) -> list:
     for row in rows:
         if schemas.declares(row[2]) and (everything or row[0] in stale):
             standing = fresh.get(row[0])
-            row = row[:8] + (tuple(standing[c] for c in STANDING_VIEW_COLUMNS) if standing else _UNDECLARED)
+            row = row[:8] + (standing.summary() if standing else _UNDECLARED)
         out.append(make(row))
     return out
 

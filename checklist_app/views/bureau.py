@@ -28,14 +28,14 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField, validators
 
-from schemas import Condition, CountySettings, Declaration, clock, declares, is_tick
+from schemas import CountySettings, clock, declares, is_tick
 from schemas.pledge import ROLES
-from schemas.verdict import LEGAL_CONDITIONS
 
 from .. import storage
 from ..county import standings as county
 from ..exchange import exports
 from ..web import qr
+from ..web.answers import version_answers
 from ..web.auth import (
     bureau_required,
     check_admin_login,
@@ -127,7 +127,7 @@ def county_now(db, settings: CountySettings) -> county.County:
     with kept["lock"]:  # one request reads it; the others wait for it rather than repeat it
         if kept["key"] != key:
             kept["county"] = county.county_now(
-                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.Standing._make)
+                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.SchoolRow._make)
             )
             kept["key"] = key
         return kept["county"]
@@ -175,17 +175,6 @@ def _school_or_404(code: str) -> dict:
     return school
 
 
-def declaration_answers(row: dict) -> list[tuple[str, list[tuple[str, object, bool]]]]:
-    """(section title, [(label, value, is_tick)]) in form order, for the summary list."""
-    return [
-        (
-            section.title,
-            [(info.title, row.get(name), is_tick(info)) for name, info in section.model_fields.items()],
-        )
-        for section in Declaration.sections
-    ]
-
-
 @bp.route("/schools/<code>")
 @bureau_required
 def school(code: str):
@@ -194,17 +183,6 @@ def school(code: str):
     versions = storage.declaration_versions(db, code)
     wanted = request.args.get("version", type=int)
     chosen = next((v for v in versions if v["version"] == wanted), versions[0] if versions else None)
-    standing = None
-    if chosen is not None:
-        now, stored = storage.verdict_now(chosen, get_settings()), storage.stored_verdict(chosen)
-        standing = {
-            "verdict_now": now.value,
-            "gaps_now": now.gaps,
-            "verdict_stored": stored.value,
-            "gaps_stored": stored.gaps,
-            "differs": now.differs_from(stored),
-            "answers": declaration_answers(chosen),
-        }
     link = pledge_url(school["pledge_token"])
     return render_template(
         "bureau/school.html",
@@ -213,9 +191,8 @@ def school(code: str):
         versions=versions,
         chosen=chosen,
         latest=versions[0] if versions else None,
-        standing=standing,
-        legal_conditions=LEGAL_CONDITIONS,
-        teaching=Condition.T,
+        standing=storage.standing_of(chosen, get_settings()) if chosen else None,
+        answers=version_answers(chosen) if chosen else None,
         roster=storage.roster_status(db, code),
         roles=ROLES,
         pledge_link=link,

@@ -11,7 +11,6 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
 
 from flask import (
@@ -34,14 +33,15 @@ from schemas import (
     SECTIONS,
     Declaration,
     Section,
+    Standing,
     clock,
     declares,
     field_messages,
-    is_tick,
     verdict,
 )
 
 from .. import storage
+from ..web.answers import PROMISE, answer_rows, raw_from_row, version_answers
 from ..web.auth import (
     check_school_login,
     current_school,
@@ -76,7 +76,6 @@ NOT_FILLED = "“{title}”尚未填写"
 
 # The promise is asked afresh for every version: it is needed to submit, not to save a draft, and
 # it is not carried over into the next declaration.
-PROMISE = "truthful"
 PROMISE_SECTION = Declaration.section_of(PROMISE).section_id
 
 SUBMIT_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -233,23 +232,6 @@ def assess(answers: dict[str, dict | None]) -> Assessment:
     return assessment
 
 
-def raw_from_row(model, row: dict, keep_promise: bool = False) -> dict[str, str]:
-    """A stored version's answers of one model as a form would post them."""
-    raw: dict[str, str] = {}
-    for name, info in model.model_fields.items():
-        value = row.get(name)
-        if value is None or (name == PROMISE and not keep_promise):
-            continue
-        if is_tick(info):
-            if value:
-                raw[name] = "y"
-        elif isinstance(value, float):
-            raw[name] = format(Decimal(str(value)).normalize(), "f")
-        else:
-            raw[name] = str(value)
-    return raw
-
-
 def current_answers(db, school_code: str) -> dict[str, dict | None]:
     """Each section's draft; else the last submitted answers (a new declaration starts from
     them); else None, not started."""
@@ -266,32 +248,9 @@ def typed_answers(form: ModelForm) -> dict[str, str]:
     return {name: value for name, value in raw_values(form).items() if value.strip()}
 
 
-def answer_rows(model, raw: dict | None, previous: dict | None = None) -> list[dict]:
-    """The answers of a section for a summary list; `changed` against a previous version."""
-    raw = raw or {}
-    rows = []
-    for name, info in model.model_fields.items():
-        tick = is_tick(info)
-        value = (name in raw) if tick else raw.get(name, "")
-        row = {"name": name, "label": info.title, "tick": tick, "value": value, "changed": False}
-        if previous is not None and raw.get(name) != previous.get(name):
-            before = (name in previous) if tick else previous.get(name, "")
-            row.update(changed=True, before=before)
-        rows.append(row)
-    return rows
-
-
-# --- verdicts as stored and as they would be today -------------------------------------------
-
-
-def standing(db, row: dict | None) -> dict | None:
-    """A version's stored verdict and the one today's county settings give; `differs` when the
-    value or the gaps are not the same."""
-    if row is None:
-        return None
-    stored = storage.stored_verdict(row)
-    today = storage.verdict_now(row, get_settings())
-    return {"row": row, "stored": stored, "today": today, "differs": today.differs_from(stored)}
+def standing(row: dict | None) -> Standing | None:
+    """A version's stored verdict and the one today's county settings give."""
+    return storage.standing_of(row, get_settings()) if row is not None else None
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -316,7 +275,7 @@ def index():
         declares=True,
         states=assessment.states.values(),
         complete=assessment.complete,
-        standing=standing(db, storage.latest_declaration(db, g.school_code)),
+        standing=standing(storage.latest_declaration(db, g.school_code)),
         ledger_today=storage.ledger_report_on(db, g.school_code, clock.today()),
     )
 
@@ -444,7 +403,7 @@ def history():
     return render_template(
         "school/history.html",
         versions=[{"row": row, "stored": storage.stored_verdict(row)} for row in rows],
-        standing=standing(db, rows[0] if rows else None),
+        standing=standing(rows[0] if rows else None),
     )
 
 
@@ -455,14 +414,12 @@ def version(version: int):
     db = get_db()
     row = _version_row(version)
     previous = storage.previous_declaration(db, g.school_code, version)
-    answers = raw_from_row(Declaration, row, keep_promise=True)
-    before = raw_from_row(Declaration, previous, keep_promise=True) if previous else None
-    sections = [{"model": model, "rows": answer_rows(model, answers, before)} for model in SECTIONS]
+    sections = version_answers(row, previous)
     return render_template(
         "school/version.html",
         row=row,
         previous=previous,
         sections=sections,
         changes=sum(r["changed"] for s in sections for r in s["rows"]),
-        standing=standing(db, row),
+        standing=standing(row),
     )

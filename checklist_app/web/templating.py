@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from schemas import VERDICT_LABELS, Condition, clock
+from schemas import SELF_CHECK_STANDARD, VERDICT_LABELS, clock
 from schemas.ledger import BACKDATE_DAYS
 
 
@@ -28,7 +28,7 @@ def _globals() -> dict:
     return {
         "bureau_name": bureau_name(),
         "verdict_labels": VERDICT_LABELS,
-        "condition_labels": Condition.LABELS,
+        "self_check_standard": SELF_CHECK_STANDARD,
         "login_wait_minutes": login_wait_minutes(),
         "backdate_days": BACKDATE_DAYS,
     }
@@ -37,5 +37,9 @@ def _globals() -> dict:
 def init_app(app: Flask) -> None:
     app.context_processor(_globals)
     app.add_template_filter(mask_phone)
-    app.add_template_global(clock.show, "when")
-    app.add_template_filter(clock.show, "when")
+    # times and days as people read them, in Beijing time: templates never slice ISO text.
+    # `day` is a filter only: the ledger's pages name the day they show `day`.
+    for name, function in (("when", clock.show), ("month_day", clock.month_day), ("short", clock.short)):
+        app.add_template_global(function, name)
+        app.add_template_filter(function, name)
+    app.add_template_filter(clock.day, "day")

@@ -62,7 +62,7 @@ def test_a_school_completes_the_whole_declaration_on_a_phone(live_app, page, acc
         if model.section_id == "people":  # first a sum that does not add up
             fill_section(page, model, {**answers, "staff_in_county": 44})
             page.get_by_role("button", name="保存并返回").click()
-            assert page.title().startswith("错误:")
+            assert page.title().startswith("错误：")
             summary = page.locator(".error-summary")
             expect(summary).to_contain_text("人数之和应等于教职工总数")
             expect(page.locator("#staff_total-error")).to_be_visible()
@@ -81,7 +81,7 @@ def test_a_school_completes_the_whole_declaration_on_a_phone(live_app, page, acc
     page.get_by_role("button", name="提交申报").click()
 
     expect(page).to_have_url(re.compile(r"/school/declarations/1/result$"))
-    expect(page.locator(".panel__verdict")).to_have_text("结论:" + schemas.VERDICT_LABELS["ready"])
+    expect(page.locator(".panel__verdict")).to_have_text("结论：" + schemas.VERDICT_LABELS["ready"])
     no_sideways_scroll(page)
     page.screenshot(path=SCREENSHOTS["result"], full_page=True)
 
