@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Mapping
 
 from pydantic import AfterValidator, create_model
 
@@ -19,6 +19,7 @@ from .base import (
     Requirement,
     Rule,
     at_most_rule,
+    is_tick,
     item,
     not_in_future,
     phone_item,
@@ -319,3 +320,15 @@ def declaration_model(sections: tuple[type[Section], ...], name: str = "Declarat
 
 Declaration = declaration_model(SECTIONS)
 SECTION_BY_ID = {section.section_id: section for section in SECTIONS}
+
+
+def fields_asked(schema_version: int | None, values: Mapping[str, Any]) -> frozenset[str] | None:
+    """The fields a stored version's schema asked: all (None) for the current schema. Every
+    version stores each tick it asks as 0 or 1, so a tick an earlier version left NULL is one it
+    never asked (every item version 2 added is a tick); pages judge and show that version on what
+    it asked only, never inventing a gap for an item it was not asked."""
+    if (schema_version or SCHEMA_VERSION) >= SCHEMA_VERSION:
+        return None
+    return frozenset(
+        name for name, info in Declaration.model_fields.items() if not is_tick(info) or values.get(name) is not None
+    )

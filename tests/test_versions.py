@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -190,3 +191,16 @@ def test_the_pages_of_a_version_1_school_show_its_stored_verdict_and_invent_no_n
     for name in NEW_ITEMS:
         assert Declaration.model_fields[name].title not in page.split("缺项（提交时）")[0]
     assert client.get("/bureau/").status_code == 200
+
+
+def test_a_version_1_declarations_answers_show_the_new_items_as_not_asked(migrated, client):
+    from tests.bureau_support import create_admin, login
+
+    create_admin(migrated)
+    assert login(client).status_code == 302
+    page = client.get("/bureau/schools/A1").get_data(as_text=True)
+    rows = dict(re.findall(r"<dt>([^<]+)</dt>\s*<dd>\s*(?:<span[^>]*>)?([^<]+)", page))
+    for name in NEW_ITEMS:
+        assert rows[Declaration.model_fields[name].title].strip() == "该版本未设此项"
+    assert rows["校园已实行封闭管理"].strip() == "是"
+    assert rows[Declaration.model_fields["work_plan"].title].strip() == "未填写"  # asked, left blank

@@ -11,6 +11,7 @@ from typing import Iterator
 
 import schemas
 from schemas import CountySettings
+from schemas.readiness import fields_asked
 
 from .columns import declaration_from_row
 from .connection import insert_sql, query_one
@@ -150,9 +151,7 @@ def verdict_now(row: dict, settings: CountySettings) -> schemas.Verdict:
     today's settings and today's rules apply to those (条件一, a county minimum, an item's group),
     but an item that version never asked is no gap of it; its stored verdict stays as it was and
     is shown beside this one where they differ."""
-    asked = None
-    if (row.get("schema_version") or schemas.SCHEMA_VERSION) < schemas.SCHEMA_VERSION:
-        asked = {name for name in schemas.Declaration.model_fields if row.get(name) is not None}
+    asked = fields_asked(row.get("schema_version"), row)
     return schemas.verdict(declaration_from_row(row), settings, asked)
 
 
