@@ -71,14 +71,15 @@ def declaration_answers(rng: random.Random, ready: bool, settings: CountySetting
         "isolating": rng.randrange(0, 8),
         "disinfectant_litres": "120.5",
         "thermometers": rng.randrange(2, 10),
-        "masks": (staff + students) * settings.mask_days + rng.randrange(0, 500),
+        "masks": (staff + students) * 14 + rng.randrange(0, 500),  # reported; judged only if the county sets mask_days
         "special_students": rng.randrange(0, 40),
-        "work_plan": "开学前召开领导班子会,研究今年工作:干点啥、怎么干、什么时间干、谁来干。",
+        "work_plan": "开学前召开领导班子会，研究今年各项工作：做什么、怎么做、什么时间做、由谁做。",
         "principal_phone": phone(rng),
     }
-    if not ready:  # an honest "not yet": a few C2/C3 items still open
-        own["masks"] = (staff + students) * (settings.mask_days // 2)
+    if not ready:  # an honest "not yet": a few items of 条件二 and 条件三 still open
+        own["supplies_stocked"] = False
         own["staff_code_registered"] = staff - rng.randrange(1, 6)
+        own["all_staff_registered"] = False
         own["campus_disinfected"] = False
         own["winter_waste_cleared"] = False
     return examples.declaration_answers(settings, person=person_name(rng), **own)
@@ -87,7 +88,7 @@ def declaration_answers(rng: random.Random, ready: bool, settings: CountySetting
 def load_demo(db, seed: int | None = None) -> dict:
     """Fill an empty database with the demo county; returns the logins, shown once."""
     if db.execute("SELECT COUNT(*) FROM schools").fetchone()[0]:
-        raise ValueError("数据库中已有学校数据,示例数据只能载入空数据库")
+        raise ValueError("数据库中已有学校数据，示例数据只能载入空数据库")
     rng = random.Random(seed)
     schools = [School(code=c, name=n + DEMO_MARK, kind=k, township=t) for c, n, k, t in [*SCHOOLS, BUREAU]]
     storage.upsert_schools(db, schools, actor="demo")
@@ -126,10 +127,12 @@ def load_demo(db, seed: int | None = None) -> dict:
 # --- two weeks of the daily tracking ledger ---------------------------------------------------
 
 LEDGER_DAYS = 14
+DEMO_REPORT_HOUR = dt.time(14, 0)  # when the demo's schools report; no deadline unless the county sets one
+
 MEASURES = (
-    "返县师生一律居家隔离14天,包保教师每日电话联系,每日两次测温",
-    "返县师生居家观察,每日网上签到报告体温,班主任跟踪",
-    "已登记返县行程,居家隔离14天,社区和学校共同管理",
+    "返县师生一律居家隔离14天，包保教师每日电话联系，每日两次测温",
+    "返县师生居家观察，每日网上签到报告体温，班主任跟踪",
+    "已登记返县行程，居家隔离14天，社区和学校共同管理",
 )
 
 
@@ -162,7 +165,7 @@ class _Whereabouts:
         return returned[0], returned[1]
 
 
-def load_ledger_history(db, rng: random.Random, codes: list[str], deadline: dt.time) -> None:
+def load_ledger_history(db, rng: random.Random, codes: list[str], deadline: dt.time | None) -> None:
     """Two weeks of plausible reports per school, written in one transaction: numbers drifting
     day to day, returns with measures, isolation for 14 days after a return, a few late reports
     and a few schools missing today. Older days are past the 3-day window the model allows, so
@@ -200,8 +203,8 @@ def load_ledger_history(db, rng: random.Random, codes: list[str], deadline: dt.t
                 measures=rng.choice(MEASURES) if returned_staff + returned_students else None,
                 reporter=reporter,
             )
-            late = rng.random() < 0.1
-            at = dt.datetime.combine(day, deadline, clock.TZ) + dt.timedelta(
+            late = rng.random() < 0.1  # the day's work done by 14:00, some reports in the afternoon
+            at = dt.datetime.combine(day, DEMO_REPORT_HOUR, clock.TZ) + dt.timedelta(
                 minutes=rng.randrange(10, 240) if late else -rng.randrange(20, 360)
             )
             at = min(at, now)

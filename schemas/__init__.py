@@ -17,7 +17,17 @@ from .pledge import (
 from .readiness import SCHEMA_VERSION, SECTION_BY_ID, SECTIONS, Declaration, Section
 from .school import BUREAU_KIND, DECLARING_KINDS, KINDS, School, declares
 from .settings import CountySettings
-from .verdict import NOT_READY, READY, SELF_CHECK_STANDARD, VERDICT_LABELS, Gap, Standing, Verdict, verdict
+from .verdict import (
+    NOT_READY,
+    READY,
+    SELF_CHECK_STANDARD,
+    VERDICT_LABELS,
+    Gap,
+    Standing,
+    Verdict,
+    county_required,
+    verdict,
+)
 
 __all__ = [
     "BUREAU_KIND",
@@ -45,6 +55,7 @@ __all__ = [
     "field_messages",
     "is_tick",
     "clock",
+    "county_required",
     "declares",
     "meta",
     "pledge_text",

@@ -88,10 +88,23 @@ class Condition:
 
 @dataclass(frozen=True)
 class Requirement:
-    """What a condition item needs to hold. `holds(value, declaration, settings)`."""
+    """What a condition item needs to hold. `holds(value, declaration, settings)`.
+
+    A county minimum (`required_when` given) is no requirement of the speech: it holds whatever
+    the answer while the county has set no standard; once set, the item must be answered, and
+    its gap says the standard is the county's own, with its figure (`says(settings)`).
+    """
 
     holds: Callable[[Any, Any, Any], bool]
-    wording: str  # shown on the checklist and with a gap, e.g. "需 ≥ 1"
+    wording: str  # shown on the checklist and with a gap, e.g. "需勾选"
+    required_when: Callable[[Any], bool] | None = None
+    says: Callable[[Any], str] | None = None
+
+    def gap_wording(self, settings: Any) -> str:
+        return self.says(settings) if self.says else self.wording
+
+    def requires_answer(self, settings: Any) -> bool:
+        return bool(self.required_when and self.required_when(settings))
 
 
 TICKED = Requirement(lambda value, _d, _s: value is True, "需勾选")
@@ -132,7 +145,7 @@ def phone_item(label: str, **kwargs: Any) -> Any:
     return item(
         label,
         pattern=PHONE_PATTERN,
-        messages={"string_pattern_mismatch": "请填写正确的手机号码:11 位数字,以 13–19 开头"},
+        messages={"string_pattern_mismatch": "请填写正确的手机号码：11位数字，以13至19开头"},
         widget="tel",
         **kwargs,
     )
@@ -205,6 +218,16 @@ class ChecklistModel(BaseModel):
     rules: ClassVar[tuple[Rule, ...]] = ()
 
     @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """A numeric item that names a group must say how it is judged: refused when the module
+        is built, so no item can become a gap that no answer closes."""
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, info in cls.model_fields.items():
+            extra = meta(info)
+            if extra.get("condition") and extra.get("requires") is TICKED and not is_tick(info):
+                raise TypeError(f"{cls.__name__}.{name} counts toward {extra['condition']} but says no way to judge it")
+
+    @classmethod
     def all_rules(cls) -> tuple[Rule, ...]:
         return _rules_of(cls)
 
@@ -233,7 +256,7 @@ class ChecklistModel(BaseModel):
         if isinstance(value, str) and CONTROL_CHARACTERS.search(value) and not (info.context or {}).get("stored"):
             label = cls.model_fields[info.field_name].title or info.field_name
             raise PydanticCustomError(
-                "control_characters", "{label}含有看不见的控制字符,请删除后重新填写", {"label": label}
+                "control_characters", "{label}含有看不见的控制字符，请删除后重新填写", {"label": label}
             )
         return value
 
@@ -249,7 +272,7 @@ class ChecklistModel(BaseModel):
 def _rules_of(model: type[ChecklistModel]) -> tuple[Rule, ...]:
     """A model's rules, gathered once: every validation checks them (each pledge, each section)."""
     rules = [
-        Rule(name, lambda m, name=name: getattr(m, name) is True, f"请勾选:{info.title}")
+        Rule(name, lambda m, name=name: getattr(m, name) is True, f"请勾选：{info.title}")
         for name, info in model.model_fields.items()
         if meta(info).get("must_be_true")
     ]

@@ -168,7 +168,7 @@ FIXED_COLUMNS = {
     "action": "操作",
     "target": "对象",
     "detail": "详情",
-    "late": "迟报",
+    "late": "逾时（晚于本县自定的截止时间）",
 }
 
 # What the data dictionary adds to a header where the header alone does not say enough.

@@ -10,10 +10,10 @@ import hashlib
 from typing import Literal
 
 from .base import ChecklistModel, Policy, Rule, item, phone_item
-from .readiness import MANAGEMENT
+from .readiness import ENFORCEMENT, MANAGEMENT
 
 # Raised with any change to what is asked or stored (tests/test_schema_fingerprints.py).
-PLEDGE_VERSION = 1
+PLEDGE_VERSION = 2
 
 ROLES = {"teacher": "教师", "leader": "学校领导", "staff": "职工", "cadre": "机关干部"}
 WHEREABOUTS = {
@@ -22,9 +22,9 @@ WHEREABOUTS = {
     "out_of_province": "省外",
 }
 
-TITLE = "教职工疫情防控承诺书"
-PREAMBLE = "抗击疫情是政治任务。作为国家干部、人民教师、教育工作者,我知道做好疫情防控工作是我的职责和义务,郑重承诺:"
-CLOSING = "如有违反,本人愿承担相应责任。"
+TITLE = "教育系统干部职工疫情防控承诺书"
+PREAMBLE = "疫情防控工作是教育系统全体干部教师的职责和义务。本人郑重承诺："
+CLOSING = "本人深知：做好疫情防控工作是职责和义务，做不好是失职、渎职，是违法。"
 
 
 def _pledge_item(label: str, policy: Policy):
@@ -38,20 +38,29 @@ class Pledge(ChecklistModel):
     whereabouts: Literal[tuple(WHEREABOUTS)] = item(  # type: ignore[valid-type]
         "目前所在地", choices=WHEREABOUTS
     )
-    item_rumours: bool = _pledge_item("不信谣、不传谣、不造谣,传播正能量", Policy(MANAGEMENT, "师生指导"))
-    item_leave: bool = _pledge_item(
-        "外出严格履行请假手续,一律按事假处理;离开县域返回后按规定隔离", Policy(MANAGEMENT, "师生管理")
+    item_rumours: bool = _pledge_item(
+        "做好自我防护，传播正能量，不信谣、不传谣、不造谣", Policy(MANAGEMENT, "师生指导")
+    )
+    item_stay: bool = _pledge_item(
+        "在本县县域内的，不外出到县域外；确需外出的，严格履行请假手续，一律按事假处理；从县域外返回后依法隔离",
+        Policy(MANAGEMENT, "不外出县域"),
+    )
+    item_health_code: bool = _pledge_item(
+        "通过手机加入全省“人人有码码上行动”，实名注册，一人一码", Policy(MANAGEMENT, "人人有码")
     )
     item_no_paid_tutoring: bool = _pledge_item(
-        "不违规补课办班,不利用网上教学向家长收费", Policy("prevention/enforcement.md", "严格执行技术方案")
+        "不违规补课办班，不向家长收费，不利用网上补课收费", Policy(ENFORCEMENT, "严格执行技术方案")
     )
-    item_health_code: bool = _pledge_item('通过手机加入"人人有码",实名注册,一人一码', Policy(MANAGEMENT, "师生管理"))
+    item_teaching: bool = _pledge_item(
+        "担任教学工作的，提前制定教学计划和进度，经学校审核后再上课，端正教学态度",
+        Policy("online/index.md", "教学内容管理"),
+    )
     item_duties: bool = _pledge_item(
-        "服从学校和教育局疫情防控安排,履行包保排查、卡点值守等职责",
+        "按照县委县政府的统一安排部署，听从指挥；承担包保排查、卡点值守任务的，认真排查，坚守岗位",
         Policy("prevention/awareness.md", "全体干部教师的职责和义务"),
     )
-    item_truthful: bool = _pledge_item("如实报告本人健康状况和行程,对所报信息负责", Policy(MANAGEMENT, "师生管理"))
-    signature: str = item("签名(输入本人姓名)", help="请输入与上面相同的姓名", max_length=20)
+    item_truthful: bool = _pledge_item("以上所填姓名、手机号码和目前所在地真实准确", Policy(MANAGEMENT, "师生管理"))
+    signature: str = item("签名（输入本人姓名）", help="请输入与上面相同的姓名", max_length=20)
 
     rules = (Rule("signature", lambda m: m.signature == m.name, "签名须与姓名一致"),)
 

@@ -1,4 +1,5 @@
-"""The verdict: may this school reopen (三个不开学), and what is missing. A pure function.
+"""The verdict: the school's self-check against the bureau's standard (三个不开学), and what is
+missing. A pure function.
 
 The items are grouped under the three conditions and teaching work by the bureau's own
 self-check standard (本局开学条件自查口径); the verdict offers its gaps by group, in order, each
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from functools import cache
-from typing import NamedTuple
+from typing import Collection, NamedTuple
 
 from .base import Condition, meta
 from .readiness import Declaration
@@ -149,14 +150,33 @@ def condition_items(model=Declaration) -> tuple:
     return tuple((name, info) for name, info in model.model_fields.items() if meta(info).get("condition"))
 
 
-def verdict(declaration, settings: CountySettings) -> Verdict:
+def verdict(declaration, settings: CountySettings, asked: Collection[str] | None = None) -> Verdict:
+    """条件一 is the county's setting; 条件二 and 条件三 hold when every item of the group holds,
+    county minimums included where the county has set them; 教学工作 gaps never decide.
+
+    `asked`: the items the declaration's own schema version asked (None: all of them). An item a
+    version did not ask is no gap of it: an older version is judged only on what it answered."""
     gaps: list[Gap] = []
     if not settings.epidemic_controlled:
         field = CountySettings.model_fields["epidemic_controlled"]
         gaps.append(Gap("epidemic_controlled", field.title, Condition.C1, EPIDEMIC_POLICY.url(), "需由教育局确认"))
     for name, info in condition_items(type(declaration)):
+        if asked is not None and name not in asked:
+            continue
         extra = meta(info)
-        if not extra["requires"].holds(getattr(declaration, name), declaration, settings):
-            gaps.append(Gap(name, info.title, extra["condition"], extra["policy"].url(), extra["requires"].wording))
+        requires = extra["requires"]
+        if not requires.holds(getattr(declaration, name), declaration, settings):
+            gaps.append(
+                Gap(name, info.title, extra["condition"], extra["policy"].url(), requires.gap_wording(settings))
+            )
     legal_gaps = any(g.condition in LEGAL_CONDITIONS for g in gaps)
     return Verdict(NOT_READY if legal_gaps else READY, tuple(gaps))
+
+
+def county_required(settings: CountySettings, model=Declaration) -> list[tuple[str, str]]:
+    """(field, message) of each item a county standard that is set makes required."""
+    return [
+        (name, f"本县已设定{info.title.split('（')[0]}标准，请填写{info.title}")
+        for name, info in condition_items(model)
+        if meta(info)["requires"].requires_answer(settings)
+    ]

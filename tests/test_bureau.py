@@ -372,9 +372,12 @@ def test_settings_form_fields_are_named_as_the_settings(admin):
 def settings_form(admin, **changes) -> dict:
     data = {
         "csrf_token": csrf_token(admin, "/bureau/settings"),
-        "mask_days": "14",
+        "mask_days": "",
+        "min_thermometers": "",
+        "min_disinfectant_litres": "",
         "reopening_date": "",
-        "ledger_deadline": "14:00",
+        "ledger_deadline": "",
+        "backfill_days": "3",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -384,7 +387,7 @@ def test_a_settings_change_is_audited_and_changes_the_verdicts_shown_not_the_sto
     response = admin.post("/bureau/settings", data=settings_form(admin))  # epidemic_controlled unticked
     assert response.status_code == 302
     flashed = admin.get(response.headers["Location"]).get_data(as_text=True)
-    assert "疫情已得到基本控制(全县):是 → 否" in flashed
+    assert "疫情已得到基本控制（全县）：是 → 否" in flashed
 
     [entry] = [e for e in audit_actions(db, "settings.change") if e["actor"] == f"admin:{ADMIN}"]
     assert entry["target"] == "epidemic_controlled"
@@ -403,7 +406,7 @@ def test_a_settings_change_is_audited_and_changes_the_verdicts_shown_not_the_sto
 def test_the_settings_page_shows_recent_changes_old_and_new(admin, db):
     admin.post("/bureau/settings", data=settings_form(admin, mask_days="21"))
     html = admin.get("/bureau/settings").get_data(as_text=True)
-    assert "口罩储备天数" in html and "14 → 21" in html and f"admin:{ADMIN}" in html
+    assert "口罩储备天数（本县标准）" in html and "未设置 → 21" in html and f"admin:{ADMIN}" in html
 
 
 def test_saving_unchanged_settings_audits_nothing(admin, db):
@@ -416,7 +419,7 @@ def test_an_invalid_setting_is_refused_next_to_the_field_and_nothing_changes(adm
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "error-summary" in html and 'href="#mask_days"' in html
-    assert storage.load_settings(db).mask_days == 14
+    assert storage.load_settings(db).mask_days is None
     assert audit_actions(db, "settings.change") == []
 
 
@@ -428,7 +431,7 @@ def test_the_school_page_shows_its_latest_declaration_gaps_now_and_stored_and_hi
     html = admin.get("/bureau/schools/A2").get_data(as_text=True)
     assert 'data-verdict-now="not_ready"' in html and 'data-verdict-stored="not_ready"' in html
     assert "校园内已进行彻底消毒" in html  # the gap of version 2
-    assert "疫情已得到基本控制(全县)" in html  # the C1 gap of today, not there at submission
+    assert "疫情已得到基本控制（全县）" in html  # the C1 gap of today, not there at submission
     assert "缺项（提交时）" in html
     assert "第 2 版" in html and "第 1 版" in html
 
@@ -564,3 +567,52 @@ def test_a_long_table_is_paged_keeping_filter_and_sort(admin, county, monkeypatc
     assert "/bureau/?sort=code&amp;page=2#schools" in first
     assert table_codes(admin.get("/bureau/?sort=code&page=2").get_data(as_text=True)) == ["B2", "JYJ"]
     assert table_codes(admin.get("/bureau/?sort=code&page=99").get_data(as_text=True)) == ["B2", "JYJ"]
+
+
+def sign_earlier_version(db, code: str, name: str, number: str) -> None:
+    """A pledge of an earlier version, as that version stored it."""
+    with storage.transaction(db):
+        db["pledges"].insert(
+            {
+                "school_code": code,
+                "pledge_version": schemas.PLEDGE_VERSION - 1,
+                "name": name,
+                "phone": number,
+                "role": "teacher",
+                "whereabouts": "in_county",
+                "signature": name,
+                "text_sha256": "0" * 64,
+                "reference": "EARLIER2",
+                "submitted_at": "2026-02-20T10:00:00+08:00",
+            }
+        )
+
+
+def test_someone_who_signed_only_an_earlier_pledge_counts_as_unsigned_and_is_shown_apart(admin, county):
+    sign_earlier_version(county, "A1", "张二", phone(2))
+    page = admin.get("/bureau/schools/A1").get_data(as_text=True)
+    assert "未签 <strong>2</strong> 人（其中已签旧版 1 人）" in page
+    earlier = page.split("<h3>已签旧版</h3>")[1].split("</table>")[0]
+    assert "张二" in earlier and "第1版（已签旧版）" in earlier and "张三" not in earlier
+    assert "张二" not in copy_box(page, "unsigned-list") and "张三" in copy_box(page, "unsigned-list")
+    shown = counts_on_page(admin.get("/bureau/").get_data(as_text=True))
+    assert shown["roster_signed"] == independent_counts(county)["roster_signed"] == 3  # 张一, 王一, 王二
+
+
+def test_the_county_minimums_are_off_by_default_and_set_from_the_settings_form(admin, db):
+    assert storage.load_settings(db).model_dump(include={"mask_days", "min_thermometers", "ledger_deadline"}) == {
+        "mask_days": None,
+        "min_thermometers": None,
+        "ledger_deadline": None,
+    }
+    page = admin.get("/bureau/settings").get_data(as_text=True)
+    assert "本县自定的标准，讲话未作规定" in page
+    data = settings_form(admin, mask_days="14", min_thermometers="2", min_disinfectant_litres="20.5", backfill_days="5")
+    assert admin.post("/bureau/settings", data=data).status_code == 302
+    saved = storage.load_settings(db)
+    assert (saved.mask_days, saved.min_thermometers, str(saved.min_disinfectant_litres), saved.backfill_days) == (
+        14,
+        2,
+        "20.5",
+        5,
+    )

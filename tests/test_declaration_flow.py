@@ -176,26 +176,31 @@ RULES = [
         "students_total",
         "学生在本县内、县外省内、省外的人数之和应等于学生总数",
     ),
-    ("people", {"isolating": 651}, "isolating", "居家隔离的师生人数不能超过教职工和学生总数之和"),
+    ("people", {"isolating": 651}, "isolating", "正在隔离的师生人数不能超过教职工和学生总数之和"),
     (
         "people",
         {"staff_code_registered": 51},
         "staff_code_registered",
-        '已实名注册"人人有码"的教职工人数不能超过教职工总数',
+        "已实名注册“人人有码码上行动”的教职工人数不能超过教职工总数",
     ),
     ("people", {"ledger_date": TOMORROW}, "ledger_date", "日期不能晚于今天"),
     ("people", {"returned_today": -1}, "returned_today", "当日返回本县的师生人数不能小于 0"),
     ("people", {"staff_total": 100_001}, "staff_total", "教职工总数不能大于 100000"),
-    ("people", {"ledger_date": "2020-02-30"}, "ledger_date", "台账统计日期请填写有效日期"),
-    ("supplies", {"disinfectant_litres": "1.25"}, "disinfectant_litres", "消毒液储备(升)最多保留 1 位小数"),
-    ("supplies", {"masks": "很多"}, "masks", "口罩储备(个)请填写整数"),
+    ("people", {"ledger_date": "2020-02-30"}, "ledger_date", "台账日期请填写有效日期"),
+    ("supplies", {"disinfectant_litres": "1.25"}, "disinfectant_litres", "消毒液储备（升）最多保留 1 位小数"),
+    ("supplies", {"masks": "很多"}, "masks", "口罩储备（个）请填写整数"),
     ("teaching_prep", {"leadership_meeting_on": TOMORROW}, "leadership_meeting_on", "日期不能晚于今天"),
     ("teaching_prep", {"work_plan": "干" * 2001}, "work_plan", "不能超过 2000 个字"),
     ("responsibility", {"principal_phone": "12345678901"}, "principal_phone", "请填写正确的手机号码"),
     ("responsibility", {"principal_phone": "1381234567"}, "principal_phone", "请填写正确的手机号码"),
-    ("responsibility", {"signature": "李校长"}, "signature", "签名须与校(园)长(第一责任人)姓名一致"),
+    ("responsibility", {"signature": "李校长"}, "signature", "签名须与校（园）长（第一责任人）姓名一致"),
     ("responsibility", {"principal_name": "王"}, "principal_name", "至少填写 2 个字"),
-    ("online_teaching", {"special_students": None}, "special_students", "请填写建档立卡、贫困、留守、残疾儿童人数"),
+    (
+        "people",
+        {"staff_code_registered": None},
+        "staff_code_registered",
+        "请填写已实名注册“人人有码码上行动”的教职工人数",
+    ),
 ]
 
 
@@ -230,7 +235,7 @@ def test_an_answer_on_the_edge_of_a_rule_is_accepted(school, section_id, changes
 def test_more_people_not_home_14_days_than_the_school_has_is_refused_at_submit(school, db):
     fill_declaration(school, valid_declaration_answers(not_home_14_days=651))
     review = text(school.get("/school/declaration/review"))
-    message = "居家未满14天的师生人数不能超过教职工和学生总数之和"
+    message = "至开学之日在本县居家不满14天的师生人数不能超过教职工和学生总数之和"
     assert message in review
     assert 'href="/school/declaration/reopening#not_home_14_days"' in review
     assert not SUBMIT_KEY_RE.search(review)  # no submit button
@@ -268,7 +273,7 @@ def test_a_declaration_with_a_section_missing_cannot_be_submitted(school, db):
 def test_a_declaration_with_an_invalid_section_cannot_be_submitted(school, db):
     fill_declaration(school, valid_declaration_answers(signature="李校长"))
     response = post_submit(school, "k" * 32)
-    assert "签名须与校(园)长(第一责任人)姓名一致" in text(response)
+    assert "签名须与校（园）长（第一责任人）姓名一致" in text(response)
     assert versions(db) == []
 
 
@@ -299,7 +304,7 @@ def test_the_whole_flow_to_ready(school, db):
 
 
 def test_the_whole_flow_to_not_ready_lists_the_right_gaps(school, db):
-    answers = valid_declaration_answers(thermometers=0, staff_code_registered=49, first_lesson_ready=False)
+    answers = valid_declaration_answers(supplies_stocked=False, returnees_isolated=False, first_lesson_ready=False)
     fill_declaration(school, answers)
     response = post_submit(school, submit_key(school))
     [row] = versions(db)
@@ -307,22 +312,22 @@ def test_the_whole_flow_to_not_ready_lists_the_right_gaps(school, db):
     assert row["verdict"] == "not_ready"
     assert gaps == {
         "epidemic_controlled": "C1",
-        "thermometers": "C2",
-        "staff_code_registered": "C3",
+        "supplies_stocked": "C2",
+        "returnees_isolated": "C3",
         "first_lesson_ready": "T",
     }
     result = text(school.get(response.headers["Location"]))
     assert "结论：自查不符合开学条件" in result
     legal, teaching = result.split("教学工作（不影响开学条件结论）")
-    for name in ("thermometers", "staff_code_registered"):
+    for name in ("supplies_stocked", "returnees_isolated"):
         info = schemas.Declaration.model_fields[name]
         assert info.title in legal
         assert f'href="{schemas.meta(info)["policy"].url()}"' in legal
         assert schemas.meta(info)["requires"].wording in legal
     assert "条件二 学校基本防控条件具备" in legal and "条件三 师生和校园公共卫生安全得到切实保障" in legal
     assert "本局开学条件自查口径" in legal
-    assert "疫情已得到基本控制(全县)" in legal and "由伊通满族自治县教育局根据上级通知统一确认" in result
-    assert "复学第一课疫情防控宣传已准备" in teaching and "复学第一课" not in legal
+    assert "疫情已得到基本控制（全县）" in legal and "由伊通满族自治县教育局根据上级通知统一确认" in result
+    assert "复学后第一课的宣传内容已准备好" in teaching and "复学后第一课" not in legal
     assert "接下来" in result
 
 
@@ -338,8 +343,34 @@ def test_teaching_gaps_alone_do_not_change_the_verdict(school, db):
 def test_masks_are_judged_against_the_countys_mask_days(school, db):
     storage.save_settings(db, CountySettings(epidemic_controlled=True, mask_days=15), actor="test")
     fill_declaration(school, valid_declaration_answers(masks=650 * 14))
-    post_submit(school, submit_key(school))
+    result = text(school.get(post_submit(school, submit_key(school)).headers["Location"]))
     assert [g["field"] for g in json.loads(versions(db)[0]["gaps"])] == ["masks"]
+    assert "口罩储备低于本县标准：每人每天1个，按15天计" in result
+
+
+def test_a_school_with_every_duty_ticked_and_no_stock_figures_is_ready_until_the_county_sets_mask_days(school, db):
+    storage.save_settings(db, CountySettings(epidemic_controlled=True), actor="test")
+    answers = valid_declaration_answers(staff_code_registered=0, thermometers=0, masks=None, disinfectant_litres=None)
+    fill_declaration(school, answers)
+    result = text(school.get(post_submit(school, submit_key(school)).headers["Location"]))
+    assert "结论：自查符合开学条件" in result and versions(db)[0]["verdict"] == "ready"
+    storage.save_settings(db, CountySettings(epidemic_controlled=True, mask_days=14), actor="test")
+    page = text(school.get("/school/declarations/1"))
+    assert "自查不符合开学条件" in page and "口罩储备低于本县标准：每人每天1个，按14天计" in page
+
+
+def test_more_special_students_than_students_is_shown_on_its_field_once_the_people_are_saved(school):
+    save_section(school, "people", valid_declaration_answers())
+    response = save_section(school, "online_teaching", valid_declaration_answers(special_students=601))
+    assert response.status_code == 200
+    assert "特殊学生人数不能超过学生总数" in field_error(text(response), "special_students")
+
+
+def test_a_county_standard_makes_its_stock_figure_required_on_the_form(school, db):
+    storage.save_settings(db, CountySettings(epidemic_controlled=True, min_thermometers=2), actor="test")
+    answers = valid_declaration_answers(thermometers=None)
+    page = text(save_section(school, "supplies", answers))
+    assert "本县已设定测温仪器储备标准，请填写测温仪器储备（台）" in page
 
 
 def test_a_double_submit_stores_one_version(school, db):
@@ -389,7 +420,7 @@ def test_the_history_lists_every_version_and_a_version_shows_what_changed(school
     assert history.count('tag--error">自查不符合开学条件') == 2  # each version with its verdict
     second = text(school.get("/school/declarations/2"))
     changed = re.findall(r'summary-list__row changed">\s*<dt>([^<]+)</dt>', second)
-    assert changed == ["测温仪器(台)"]
+    assert changed == ["测温仪器储备（台）"]
     words = re.sub(r"<[^>]+>", "", second)
     assert "有 1 项变化" in words and "上次为：4" in words
     first = text(school.get("/school/declarations/1"))

@@ -46,8 +46,8 @@ def test_a_ticked_checkbox_posts_y(app):
 def test_wtforms_type_errors_are_in_chinese_on_their_field(app):
     form, result = make_form(app, Supplies, {"disinfectant_litres": "abc", "thermometers": "两台", "masks": "10"})
     assert result is None
-    assert form.thermometers.errors == ["测温仪器(台)请填写整数"]
-    assert form.disinfectant_litres.errors == ["消毒液储备(升)请填写数字"]
+    assert form.thermometers.errors == ["测温仪器储备（台）请填写整数"]
+    assert form.disinfectant_litres.errors == ["消毒液储备（升）请填写数字"]
     assert form.masks.errors == []
 
 
@@ -80,7 +80,7 @@ def test_valid_form_gives_the_model_instance(app):
 
 def test_a_new_field_on_a_model_reaches_form_validation_and_column_with_no_other_edit(app, tmp_path):
     class CampusWithFence(Campus):
-        fence_checked: int = item("围墙巡查次数", ge=0, le=99, condition="C2")
+        fence_checked: int = item("围墙巡查次数", ge=0, le=99)
 
     form, result = make_form(app, CampusWithFence, {})
     assert form.fence_checked.label.text == "围墙巡查次数"
@@ -101,9 +101,11 @@ def test_a_new_field_on_a_model_reaches_form_validation_and_column_with_no_other
 
 
 def test_a_blank_required_number_asks_for_it_rather_than_for_a_number(app):
-    form, result = make_form(app, Supplies, {"disinfectant_litres": "1", "thermometers": "", "masks": "1"})
+    from schemas.readiness import People
+
+    form, result = make_form(app, People, {"staff_total": ""})
     assert result is None
-    assert form.thermometers.errors == ["请填写测温仪器(台)"]
+    assert form.staff_total.errors == ["请填写教职工总数"]
 
 
 def test_a_blank_optional_date_is_no_answer_not_an_error(app):

@@ -27,7 +27,7 @@ import schemas
 from checklist_app import storage
 from checklist_app.views import school_list
 from checklist_app.web.forms import form_class
-from schemas import SECTIONS, CountySettings, Declaration, clock
+from schemas import SECTION_BY_ID, SECTIONS, CountySettings, Declaration, clock
 from schemas.ledger import LedgerReport
 from tests import test_authority as authority
 from tests.bureau_support import ADMIN, PASSWORD, create_admin, declare
@@ -661,7 +661,7 @@ def test_a_damaged_roster_file_is_refused_in_chinese_and_nothing_is_stored(world
 @pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "-Infinity", "1e999999999"])
 def test_a_decimal_no_one_means_is_refused_and_every_page_still_shows(world, value):
     """A draft is kept as typed, so a value that broke the range check broke every page after it."""
-    target = section_target(SECTIONS[2])  # supplies: disinfectant_litres is a Decimal
+    target = section_target(SECTION_BY_ID["supplies"])  # disinfectant_litres is a Decimal
     body = {**target.valid(world), "disinfectant_litres": value}
     client, response, _flashed = send(world, target, list(body.items()))
     assert response.status_code == 200 and "disinfectant_litres-error" in response.get_data(as_text=True)

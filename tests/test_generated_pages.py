@@ -52,6 +52,16 @@ def test_checklist_page_names_each_items_group_by_its_words_as_the_bureaus_stand
         assert Condition.words(code) in text
 
 
+def test_checklist_page_says_stock_figures_are_judged_only_by_a_standard_the_county_sets():
+    from checklist_app.site import pages
+
+    rows = {line.split(" | ")[1]: line for line in pages.checklist_markdown().splitlines() if line.startswith("| ")}
+    assert "本县设定标准时：每人每天1个，按本县规定的天数计" in rows["口罩储备（个）（选填）"]
+    assert "本县设定标准时：不少于本县规定的台数" in rows["测温仪器储备（台）（选填）"]
+    registered = rows["已实名注册“人人有码码上行动”的教职工人数"]
+    assert "条件" not in registered and "不能超过教职工总数" in registered
+
+
 def test_pledge_page_shows_the_very_text_the_form_shows(built_site):
     text = visible_text(page_html(built_site, "pledge-text/"))
     for line in schemas.pledge_text().splitlines():

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from checklist_app import storage
 from schemas import clock, examples, field_messages
-from schemas.ledger import LedgerReport, is_late
+from schemas.ledger import LedgerReport, is_backfill, is_late, outside_backfill
 
 # A school's figures the rules below are tested against (the other answers: `schemas.examples`).
 FIGURES = {
@@ -24,7 +24,7 @@ FIGURES = {
     "returned_students": 2,
     "isolating": 3,
     "on_leave_out_of_county": 2,
-    "measures": "居家隔离14天,包保教师每日联系",
+    "measures": "居家隔离14天，包保教师每日联系",
 }
 
 
@@ -44,10 +44,29 @@ def test_a_valid_report_has_no_errors():
     assert errors(report()) == {}
 
 
-@pytest.mark.parametrize("days_back, ok", [(0, True), (3, True), (4, False), (-1, False)])
-def test_report_date_is_today_or_up_to_3_days_back(days_back, ok):
-    day = clock.today() - dt.timedelta(days=days_back)
-    assert ("report_date" not in errors(report(report_date=day.isoformat()))) is ok
+def test_report_date_is_not_in_the_future():
+    assert "report_date" not in errors(report(report_date=clock.today().isoformat()))
+    tomorrow = clock.today() + dt.timedelta(days=1)
+    assert errors(report(report_date=tomorrow.isoformat()))["report_date"] == "日期不能晚于今天"
+
+
+@pytest.mark.parametrize(
+    "days_back, backfill_days, ok", [(0, 3, True), (3, 3, True), (4, 3, False), (4, 5, True), (1, 0, False)]
+)
+def test_a_missed_day_may_be_filled_in_up_to_the_countys_backfill_days(days_back, backfill_days, ok):
+    today = dt.date(2026, 3, 2)
+    day = today - dt.timedelta(days=days_back)
+    assert (outside_backfill(day, today, backfill_days) is None) is ok
+
+
+def test_a_report_made_after_its_own_day_is_a_backfill():
+    day = dt.date(2020, 2, 26)
+    assert not is_backfill(day, dt.datetime(2020, 2, 26, 23, 59, tzinfo=clock.TZ))
+    assert is_backfill(day, dt.datetime(2020, 2, 27, 0, 1, tzinfo=clock.TZ))
+
+
+def test_with_no_deadline_set_no_report_is_late():
+    assert not is_late(dt.date(2020, 2, 26), dt.datetime(2020, 2, 28, 23, 0, tzinfo=clock.TZ), None)
 
 
 def test_staff_places_sum_to_staff_total():

@@ -218,12 +218,12 @@ def test_a_same_day_correction_replaces_the_row_and_is_audited_old_to_new(client
     done = page_of(client.get(response.headers["Location"]))
     table = re.search(r'<table class="ledger-changes">(.*?)</table>', done, re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", table, re.S)]
-    assert ["居家隔离中的师生", "3", "5"] == cells[3:6]
+    assert ["正在隔离的师生人数", "3", "5"] == cells[3:6]
     assert ["填报人", "赵主任", "钱老师"] == cells[6:9]
 
 
 @pytest.mark.parametrize("days_back, stored", [(3, True), (4, False)])
-def test_a_report_more_than_3_days_back_is_refused_on_its_field(client, db, school, days_back, stored):
+def test_a_report_more_than_the_backfill_days_back_is_refused_on_its_field(client, db, school, days_back, stored):
     day = TODAY() - dt.timedelta(days=days_back)
     response = submit(client, **answers(day))
     if stored:
@@ -231,8 +231,8 @@ def test_a_report_more_than_3_days_back_is_refused_on_its_field(client, db, scho
         assert [r["report_date"] for r in rows(db, school)] == [day.isoformat()]
     else:
         page = page_of(response)
-        assert field_error(page, "report_date") == "错误：只能填报或更正最近 3 天内的日报"
-        assert '<a href="#report_date">只能填报或更正最近 3 天内的日报</a>' in page
+        assert field_error(page, "report_date") == "错误：只能填报今天的日报，或补报、更正最近3天内的日报"
+        assert '<a href="#report_date">只能填报今天的日报，或补报、更正最近3天内的日报</a>' in page
         assert page.count("<title>错误：") == 1
         assert rows(db) == []
 
@@ -249,7 +249,7 @@ def test_measures_are_required_when_someone_returned(client, db, school, returne
         client, **answers(returned_staff=returned_staff, returned_students=returned_students, measures="")
     )
     if refused:
-        assert field_error(page_of(response), "measures") == "错误：当日有师生返县,请填写对返县师生采取的管理措施"
+        assert field_error(page_of(response), "measures") == "错误：当日有师生返回本县，请填写对返县师生采取的管理措施"
         assert rows(db) == []
     else:
         assert response.status_code == 303 and len(rows(db, school)) == 1
@@ -307,6 +307,28 @@ def test_a_submit_after_the_deadline_is_marked_late(client, db, school):
     response = submit(client, **answers())
     assert rows(db, school)[0]["late"] == 1
     assert 'data-late="1"' in page_of(client.get(response.headers["Location"]))
+
+
+def test_with_no_deadline_set_no_report_is_late_and_no_school_page_names_an_hour(client, db, school):
+    response = submit(client, **answers())
+    assert rows(db, school)[0]["late"] == 0
+    done = page_of(client.get(response.headers["Location"]))
+    assert 'data-late="1"' not in done and "截止时间" not in done
+    assert "截止时间" not in page_of(client.get(FORM))
+
+
+def test_a_deadline_the_county_sets_is_named_as_the_countys_own(client, db, school):
+    storage.save_settings(db, CountySettings(ledger_deadline=dt.time(14, 0)), actor="test")
+    assert "本县规定每天 14:00 前提交（本县自定的时间）" in page_of(client.get(FORM))
+
+
+def test_the_countys_backfill_days_widen_the_window_and_a_backfill_is_marked(client, db, school):
+    storage.save_settings(db, CountySettings(backfill_days=5), actor="test")
+    day = TODAY() - dt.timedelta(days=5)
+    response = submit(client, **answers(day))
+    assert response.status_code == 303
+    assert 'data-backfill="1"' in page_of(client.get(response.headers["Location"]))
+    assert "补报" in page_of(client.get(FORM, query_string={"date": day.isoformat()}))
 
 
 def test_a_submit_before_the_deadline_is_on_time(client, db, school, monkeypatch):
@@ -372,6 +394,12 @@ def bureau(client, db, make_school):
 
 
 LEDGER = "/bureau/ledger/"
+
+
+def test_with_no_deadline_set_the_bureaus_ledger_says_so_and_lists_no_late_school(client, db, bureau):
+    page = page_of(client.get(LEDGER))
+    assert "未设日报截止时间（讲话只要求及时更新）" in page
+    assert "本县未设日报截止时间，不标记逾时。" in page
 
 
 def test_the_bureaus_totals_equal_the_sums_of_the_days_rows(client, db, bureau):

@@ -147,7 +147,7 @@ def test_name_is_2_to_20_characters(client, db, school, name, accepted):
 @pytest.mark.parametrize("name", ["张\x00三", "张三\x1b[31m", "张\x7f三", "张\x85三"])
 def test_a_name_with_a_control_character_is_refused(client, db, school, name):
     response = sign(client, school["pledge_token"], name=name, signature=name)
-    assert_refused(response, db, "name", "姓名含有看不见的控制字符,请删除后重新填写")
+    assert_refused(response, db, "name", "姓名含有看不见的控制字符，请删除后重新填写")
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -185,7 +185,7 @@ def test_a_whereabouts_outside_the_list_is_refused(client, db, school, whereabou
 @pytest.mark.parametrize("item", PLEDGE_ITEMS)
 def test_each_item_must_be_ticked(client, db, school, item):
     label = schemas.Pledge.model_fields[item].title
-    assert_refused(sign(client, school["pledge_token"], **{item: False}), db, item, f"请勾选:{label}")
+    assert_refused(sign(client, school["pledge_token"], **{item: False}), db, item, f"请勾选：{label}")
 
 
 def test_all_items_ticked_is_accepted(client, db, school):
@@ -378,3 +378,49 @@ def test_another_browser_typing_a_signers_name_and_phone_learns_only_that_and_wh
     assert "已签署过本版本承诺书" in text and signed_on in text
     assert reference not in text and "省外" not in text and "Location" not in response.headers
     assert pledge_count(db) == 1
+
+
+# --- pledge version 2, as spec/pledge.md words it ----------------------------------------------
+
+PLEDGE_V2_ITEMS = [
+    ("item_rumours", "做好自我防护，传播正能量，不信谣、不传谣、不造谣"),
+    (
+        "item_stay",
+        "在本县县域内的，不外出到县域外；确需外出的，严格履行请假手续，一律按事假处理；从县域外返回后依法隔离",
+    ),
+    ("item_health_code", "通过手机加入全省“人人有码码上行动”，实名注册，一人一码"),
+    ("item_no_paid_tutoring", "不违规补课办班，不向家长收费，不利用网上补课收费"),
+    ("item_teaching", "担任教学工作的，提前制定教学计划和进度，经学校审核后再上课，端正教学态度"),
+    (
+        "item_duties",
+        "按照县委县政府的统一安排部署，听从指挥；承担包保排查、卡点值守任务的，认真排查，坚守岗位",
+    ),
+    ("item_truthful", "以上所填姓名、手机号码和目前所在地真实准确"),
+]
+
+
+def test_the_pledge_items_are_those_of_version_2_letter_for_letter():
+    assert schemas.PLEDGE_VERSION == 2
+    assert [(name, schemas.Pledge.model_fields[name].title) for name in PLEDGE_ITEMS] == PLEDGE_V2_ITEMS
+    assert schemas.Pledge.model_fields["signature"].title == "签名（输入本人姓名）"
+
+
+def test_the_pledge_text_is_the_title_the_speechs_preamble_the_items_and_its_closing():
+    expected = "\n".join(
+        [
+            "教育系统干部职工疫情防控承诺书",
+            "",
+            "疫情防控工作是教育系统全体干部教师的职责和义务。本人郑重承诺：",
+            *(f"{n}. {label}。" for n, (_name, label) in enumerate(PLEDGE_V2_ITEMS, 1)),
+            "",
+            "本人深知：做好疫情防控工作是职责和义务，做不好是失职、渎职，是违法。",
+        ]
+    )
+    assert schemas.pledge_text() == expected
+    assert "国家干部" not in expected and "人民教师" not in expected
+
+
+def test_the_pledge_form_shows_the_version_2_text_and_title(client, school):
+    page = html.unescape(client.get(f"/pledge/{school['pledge_token']}").get_data(as_text=True))
+    assert "<h1>签署教育系统干部职工疫情防控承诺书</h1>" in page
+    assert schemas.pledge_text() in page

@@ -357,7 +357,9 @@ def test_pledge_version_is_what_the_unsigned_list_counts(app, client, db, school
     upload(client, csv_file(STAFF_LIST[:1]))
     sign(app, school["pledge_token"], "张三", "13800000001")
     monkeypatch.setattr(schemas, "PLEDGE_VERSION", schemas.PLEDGE_VERSION + 1)
-    assert "张三" in unsigned_message(page(client))
+    text = page(client)
+    assert "未签署</dt><dd>1 人（其中已签旧版 1 人）" in text  # counted against the new version
+    assert "张三" in text.split('id="signed-earlier-title"')[1].split("</table>")[0]  # shown apart
 
 
 def test_links_never_come_from_the_requests_host_header(app, client, school):
@@ -366,3 +368,30 @@ def test_links_never_come_from_the_requests_host_header(app, client, school):
     text = app.test_client(use_cookies=False).get(STAFF, headers=headers).get_data(as_text=True)
     assert "evil.example" not in text
     assert f"{APP_URL}/pledge/{school['pledge_token']}" in text
+
+
+def test_someone_who_signed_only_an_earlier_pledge_is_shown_apart_from_the_unsigned(app, client, db, school):
+    upload(client, csv_file(STAFF_LIST))
+    sign(app, school["pledge_token"], "张三", "13800000001")
+    with storage.transaction(db):
+        db["pledges"].insert(
+            {
+                "school_code": school["code"],
+                "pledge_version": schemas.PLEDGE_VERSION - 1,
+                "name": "李四",
+                "phone": "13800000002",
+                "role": "leader",
+                "whereabouts": "in_county",
+                "signature": "李四",
+                "text_sha256": "0" * 64,
+                "reference": "EARLIER2",
+                "submitted_at": "2026-02-20T10:00:00+08:00",
+            }
+        )
+    status = storage.roster_status(db, school["code"])
+    assert [p["name"] for p in status["unsigned"]] == ["王五"]
+    assert [(p["name"], p["earlier_version"]) for p in status["signed_earlier"]] == [("李四", 1)]
+    text = page(client)
+    assert "未签署</dt><dd>2 人（其中已签旧版 1 人）" in text
+    assert "以下教职工尚未签署疫情防控承诺书：王五。" in unsigned_message(text)
+    assert "李四" in text.split('id="signed-earlier-title"')[1].split("</table>")[0]

@@ -21,6 +21,9 @@ FINGERPRINTS = {
     ("Declaration", 1): "3b80294773b42a896a5336a4805db88f06e311efd4f26081d4bdd894cb1f46c6",
     ("Pledge", 1): "0984e5b7ca6385bf4ecf6e05ae0ff4555a89f89b92fc0c35dfc7f54302363f78",
     ("LedgerReport", 1): "9953263bd626564c3a91a06293f435b61187dfeaec5d2ccf3fbec7ab293c256c",
+    ("Declaration", 2): "22b30ca27cf9109167d76dc1e6d4945eb8bf3234835104eccdad305144ddd5c4",
+    ("Pledge", 2): "e5765cf45e6bde5ca97786563b5c528547c336000a1bb96e18635f0f7636f6dc",
+    ("LedgerReport", 2): "9e52a44c2818b50503b8345f0e41b15c32fdaa20286a0a018d8fa585278c9f78",
 }
 
 CURRENT = {"Declaration": (Declaration, SCHEMA_VERSION), "Pledge": (Pledge, PLEDGE_VERSION)}

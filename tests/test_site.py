@@ -193,7 +193,7 @@ def test_generated_pages_exist_with_their_titles(site):
 
 def test_checklist_and_pledge_pages_are_titled_as_the_site_links_them(site):
     assert "开学准备自查清单" in parse(html_of(site, "checklist.md")).h1[0]
-    assert "教职工疫情防控承诺书" in parse(html_of(site, "pledge-text.md")).h1[0]
+    assert "教育系统干部职工疫情防控承诺书" in parse(html_of(site, "pledge-text.md")).h1[0]
 
 
 @pytest.mark.parametrize("term", SPEECH_TERMS)

@@ -111,13 +111,13 @@ def test_reference_has_8_characters_without_ambiguous_ones():
 def test_settings_changes_are_stored_and_audited_old_to_new(db):
     assert storage.load_settings(db) == CountySettings()
     changes = storage.save_settings(db, CountySettings(mask_days=20), actor="admin")
-    assert changes == {"mask_days": (14, 20)}
+    assert changes == {"mask_days": (None, 20)}
     assert storage.load_settings(db).mask_days == 20
     entry = db.execute(
         "SELECT actor, action, target, detail FROM audit_log WHERE action = 'settings.change'"
     ).fetchone()
     assert entry[:3] == ("admin", "settings.change", "mask_days")
-    assert '"old": 14' in entry[3] and '"new": 20' in entry[3]
+    assert '"old": null' in entry[3] and '"new": 20' in entry[3]
 
 
 def test_a_setting_an_earlier_release_stored_and_this_one_retired_is_ignored(db):

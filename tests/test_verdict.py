@@ -1,17 +1,21 @@
-"""The verdict (三个不开学): C1 from the county, C2 and C3 from the declaration; T never decides."""
+"""The verdict (三个不开学): C1 from the county, C2 and C3 from the declaration and the county's
+own minimums where it has set them; T never decides."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
 from schemas import NOT_READY, READY, CountySettings, Declaration, Standing, verdict
+from schemas.base import meta
 from schemas.verdict import SUMMARY_COLUMNS, condition_items, gaps_in_words
 from tests.conftest import valid_declaration_answers
 
 CONTROLLED = CountySettings(epidemic_controlled=True)
+STOCK = ("disinfectant_litres", "thermometers", "masks")  # judged only against a county standard
 
-# What turns each C2/C3 item from met to unmet.
-UNMET = {"thermometers": 0, "masks": 650 * 14 - 1, "staff_code_registered": 49, "not_home_14_days": 1}
+# What turns each C2/C3 item of the speech from met to unmet (a tick: False).
+UNMET = {"not_home_14_days": 1}
 
 
 def declaration(**changes):
@@ -19,7 +23,7 @@ def declaration(**changes):
 
 
 def legal_items():
-    return [name for name, info in condition_items() if info.json_schema_extra["condition"] in ("C2", "C3")]
+    return [name for name, info in condition_items() if meta(info)["condition"] in ("C2", "C3") and name not in STOCK]
 
 
 def test_meeting_every_item_with_c1_on_is_ready_without_gaps():
@@ -49,11 +53,53 @@ def test_unmet_teaching_items_are_gaps_but_never_change_the_verdict(field):
     assert [(g.field, g.condition) for g in result.gaps] == [(field, "T")]
 
 
+def test_every_duty_ticked_with_no_stock_figures_and_no_registered_staff_is_ready_while_the_county_sets_no_standard():
+    answers = valid_declaration_answers(staff_code_registered=0, thermometers=0, masks=None, disinfectant_litres=None)
+    school = Declaration.model_validate(answers)
+    assert school.masks is None and school.staff_code_registered == 0
+    result = verdict(school, CONTROLLED)
+    assert result.value == READY and result.label == "自查符合开学条件"
+    assert result.gaps == ()
+
+
+def test_the_countys_mask_days_make_the_same_school_not_ready_with_a_gap_naming_the_county_standard():
+    answers = valid_declaration_answers(staff_code_registered=0, thermometers=0, masks=None, disinfectant_litres=None)
+    result = verdict(Declaration.model_validate(answers), CountySettings(epidemic_controlled=True, mask_days=14))
+    assert result.label == "自查不符合开学条件"
+    assert [(g.field, g.condition, g.requirement) for g in result.gaps] == [
+        ("masks", "C2", "口罩储备低于本县标准：每人每天1个，按14天计")
+    ]
+
+
 def test_masks_needed_follow_the_county_mask_days_setting():
     people = 650
     enough_for_10 = declaration(masks=people * 10)
     assert verdict(enough_for_10, CountySettings(epidemic_controlled=True, mask_days=10)).value == READY
     assert verdict(enough_for_10, CountySettings(epidemic_controlled=True, mask_days=11)).value == NOT_READY
+
+
+@pytest.mark.parametrize(
+    "setting, field, short, wording",
+    [
+        ({"min_thermometers": 2}, "thermometers", 1, "测温仪器储备低于本县标准：不少于2台"),
+        (
+            {"min_disinfectant_litres": Decimal("20")},
+            "disinfectant_litres",
+            "19.5",
+            "消毒液储备低于本县标准：不少于20升",
+        ),
+    ],
+)
+def test_a_county_minimum_of_stock_is_judged_only_once_set_and_says_it_is_the_countys(setting, field, short, wording):
+    school = declaration(**{field: short})
+    assert verdict(school, CONTROLLED).value == READY
+    result = verdict(school, CountySettings(epidemic_controlled=True, **setting))
+    assert [(g.field, g.requirement) for g in result.gaps] == [(field, wording)]
+
+
+def test_the_count_of_registered_staff_is_reported_and_never_a_condition():
+    assert "staff_code_registered" not in dict(condition_items())
+    assert verdict(declaration(staff_code_registered=0), CONTROLLED).value == READY
 
 
 def test_each_gap_links_to_its_policy_heading():
@@ -68,7 +114,7 @@ def test_a_standing_differs_when_the_verdict_differs():
 
 
 def test_a_standing_differs_when_other_items_are_gaps_under_the_same_verdict():
-    not_ready = declaration(thermometers=0, masks=650 * 10)
+    not_ready = declaration(closed_management=False, masks=650 * 10)
     stored = verdict(not_ready, CountySettings(epidemic_controlled=True, mask_days=10))
     now = verdict(not_ready, CountySettings(epidemic_controlled=True, mask_days=11))
     assert stored.value == now.value == NOT_READY

@@ -46,16 +46,16 @@ def checklist_markdown() -> str:
         lines += [
             f"## {section.title}",
             "",
-            f"政策依据:[{section.policy.heading}]({section.policy.markdown_link()})",
+            f"政策依据：[{section.policy.heading}]({section.policy.markdown_link()})",
             "",
             "| 序号 | 项目 | 条件 | 要求 | 自查 |",
             "| --- | --- | --- | --- | --- |",
         ]
         for number, (name, info) in enumerate(section.model_fields.items(), 1):
             extra = meta(info)
-            label = info.title + ("(选填)" if not info.is_required() and not is_tick(info) else "")
+            label = info.title + ("（选填）" if not info.is_required() and not is_tick(info) else "")
             if extra.get("policy") and extra["policy"] != section.policy:
-                label += f"([{extra['policy'].heading}]({extra['policy'].markdown_link()}))"
+                label += f"（[{extra['policy'].heading}]({extra['policy'].markdown_link()})）"
             condition = Condition.words(extra["condition"]) if extra.get("condition") else "—"
             requirement = extra["requires"].wording if extra.get("requires") else _fill_in(info)
             tick = "☐ 是 ☐ 否" if is_tick(info) else "______"
@@ -74,8 +74,8 @@ def pledge_markdown() -> str:
     lines = [
         f"# {title}",
         "",
-        "全体教职工(教师、学校领导、职工)和教育局机关干部,每人签署一次当前版本的承诺书。"
-        "签署链接和二维码由学校在本校教职工群里发布;签署后会得到一个回执编号。",
+        "全体教职工（教师、学校领导、职工）和教育局机关干部，每人签署一次当前版本的承诺书。"
+        "签署链接和二维码由学校在本校教职工群里发布；签署后会得到一个回执编号。",
         "",
         '<div class="pledge-text" markdown>',
         "",
@@ -86,7 +86,7 @@ def pledge_markdown() -> str:
     lines += [
         "</div>",
         "",
-        f"(第 {schemas.PLEDGE_VERSION} 版)",
+        f"（第{schemas.PLEDGE_VERSION}版）",
         "",
         "## 各项承诺的政策依据",
         "",
@@ -102,12 +102,12 @@ def pledge_markdown() -> str:
         if name in schemas.PLEDGE_ITEMS:
             continue
         choices = meta(info).get("choices")
-        note = "可选:" + "、".join(choices.values()) if choices else (info.description or "必填")
+        note = "可选：" + "、".join(choices.values()) if choices else (info.description or "必填")
         lines.append(f"| {info.title} | {_cell(note)} |")
     lines += [
         "",
-        "只收集上表所列信息,不收集身份证号码。手机号码只提供给教育局;"
-        "学校看到的名单中手机号码会部分隐藏(如 138****1234)。",
+        "只收集上表所列信息，不收集身份证号码。手机号码只提供给教育局；"
+        "学校看到的名单中手机号码会部分隐藏（如138****1234）。",
         "",
     ]
     return "\n".join(lines)

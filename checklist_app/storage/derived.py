@@ -11,6 +11,7 @@ from typing import Iterator
 
 import schemas
 from schemas import CountySettings
+from schemas.readiness import fields_asked
 
 from .columns import declaration_from_row
 from .connection import insert_sql, query_one
@@ -144,8 +145,14 @@ def stored_verdict(row: dict) -> schemas.Verdict:
 
 
 def verdict_now(row: dict, settings: CountySettings) -> schemas.Verdict:
-    """The verdict a declaration version gets under `settings` (today's, on every page)."""
-    return schemas.verdict(declaration_from_row(row), settings)
+    """The verdict a declaration version gets under `settings` (today's, on every page).
+
+    A version of an earlier schema (version 1) is recomputed over the items it answered only:
+    today's settings and today's rules apply to those (条件一, a county minimum, an item's group),
+    but an item that version never asked is no gap of it; its stored verdict stays as it was and
+    is shown beside this one where they differ."""
+    asked = fields_asked(row.get("schema_version"), row)
+    return schemas.verdict(declaration_from_row(row), settings, asked)
 
 
 def standing_of(row: dict, settings: CountySettings) -> schemas.Standing:

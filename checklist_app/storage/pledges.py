@@ -82,7 +82,11 @@ def replace_roster(db, school_code: str, people: list[dict], actor: str) -> int:
 
 def roster_status(db, school_code: str) -> dict[str, list[dict]]:
     """Who on the roster has signed the current pledge version, who has not, and who signed
-    without being on the roster (kept, flagged). A person is matched by name and phone."""
+    without being on the roster (kept, flagged). A person is matched by name and phone.
+
+    Not signed the current version = `unsigned` (no version at all) + `signed_earlier` (已签旧版:
+    only an earlier version, with the latest they signed), kept apart so the bureau can decide
+    whether to ask them again."""
     version = schemas.PLEDGE_VERSION
     signed = list(
         db.query(
@@ -93,9 +97,11 @@ def roster_status(db, school_code: str) -> dict[str, list[dict]]:
             [version, school_code],
         )
     )
-    unsigned = list(
+    not_current = list(
         db.query(
-            """SELECT r.name, r.phone, r.role FROM roster r WHERE r.school_code = ? AND NOT EXISTS (
+            """SELECT r.name, r.phone, r.role, (SELECT MAX(p.pledge_version) FROM pledges p
+               WHERE p.school_code = r.school_code AND p.name = r.name AND p.phone = r.phone) AS earlier_version
+           FROM roster r WHERE r.school_code = ? AND NOT EXISTS (
              SELECT 1 FROM pledges p WHERE p.school_code = r.school_code AND p.name = r.name
               AND p.phone = r.phone AND p.pledge_version = ?) ORDER BY r.id""",
             [school_code, version],
@@ -110,7 +116,12 @@ def roster_status(db, school_code: str) -> dict[str, list[dict]]:
             [school_code, version],
         )
     )
-    return {"signed": signed, "unsigned": unsigned, "not_on_roster": not_on_roster}
+    return {
+        "signed": signed,
+        "unsigned": [r for r in not_current if r["earlier_version"] is None],
+        "signed_earlier": [r for r in not_current if r["earlier_version"] is not None],
+        "not_on_roster": not_on_roster,
+    }
 
 
 def pledge_by_reference(db, school_code: str, reference: str) -> dict | None:

@@ -283,7 +283,7 @@ def settings():
             if not changes:
                 flash("设置没有变化。")
             for key, (old, value) in changes.items():
-                flash(f"已更改 {setting_label(key)}:{setting_text(key, old)} → {setting_text(key, value)}")
+                flash(f"已更改 {setting_label(key)}：{setting_text(key, old)} → {setting_text(key, value)}")
             return redirect(url_for("bureau.settings"))
     return render_template(
         "bureau/settings.html",

@@ -2,7 +2,7 @@
 the bureau's view of the county's day and trend (/bureau/ledger).
 
 A school reports for itself only: the school code is the session's, never one from the form. A
-day's report may be made or corrected for today and the 3 days before (`BACKDATE_DAYS`); a
+day's report may be made or corrected for today and the county's `backfill_days` before (补报); a
 correction replaces the day's row and `storage` audits it old -> new.
 """
 
@@ -14,7 +14,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from markupsafe import Markup
 
 from schemas import clock
-from schemas.ledger import BACKDATE_DAYS, CARRIED_OVER, LedgerReport
+from schemas.ledger import CARRIED_OVER, LedgerReport, outside_backfill
 
 from .. import storage
 from ..county import ledger as county_ledger
@@ -29,7 +29,6 @@ bureau_bp = Blueprint("bureau_ledger", __name__, url_prefix="/bureau/ledger")
 school_bp.context_processor(school_views._page_globals)  # the school's name in the header
 
 HISTORY_DAYS = 7
-assert HISTORY_DAYS > BACKDATE_DAYS  # a day that may be reported is shown in the history
 FIELD_LABELS = {name: info.title for name, info in LedgerReport.model_fields.items()}
 
 
@@ -37,8 +36,13 @@ FIELD_LABELS = {name: info.title for name, info in LedgerReport.model_fields.ite
 
 
 def reporting_days() -> list[dt.date]:
-    """The days a school may report or correct: today first, then up to BACKDATE_DAYS back."""
-    return [clock.today() - dt.timedelta(days=back) for back in range(BACKDATE_DAYS + 1)]
+    """The days a school may report or correct: today first, then the county's backfill days."""
+    return [clock.today() - dt.timedelta(days=back) for back in range(get_settings().backfill_days + 1)]
+
+
+def history_days() -> int:
+    """The history shows at least every day that may be reported."""
+    return max(HISTORY_DAYS, get_settings().backfill_days + 1)
 
 
 def prefill(db, school_code: str, day: dt.date) -> tuple[dict, str | None, dict | None]:
@@ -64,7 +68,9 @@ def _days_status(db, school_code: str, days: list[dt.date]) -> list[dict]:
 
 def _form_page(form, day: dt.date, source: str | None, source_row: dict | None):
     # the days that may be reported are among the history's: one query for both
-    history = _days_status(get_db(), g.school_code, [clock.today() - dt.timedelta(days=b) for b in range(HISTORY_DAYS)])
+    history = _days_status(
+        get_db(), g.school_code, [clock.today() - dt.timedelta(days=b) for b in range(history_days())]
+    )
     reported = {entry["day"]: entry["report"] for entry in history}
     days = reporting_days()
     return render_template(
@@ -92,6 +98,10 @@ def report():
     if request.method == "POST":
         form = LedgerForm()
         report = validated(form)
+        too_old = report and outside_backfill(report.report_date, clock.today(), get_settings().backfill_days)
+        if too_old:
+            form.report_date.errors = [*form.report_date.errors, too_old]
+            report = None
         if report is not None:
             deadline = get_settings().ledger_deadline
             row, changes = storage.record_ledger_report(db, g.school_code, report, deadline)

@@ -34,6 +34,7 @@ from schemas import (
     Section,
     Standing,
     clock,
+    county_required,
     declares,
     field_messages,
     verdict,
@@ -207,7 +208,7 @@ class Assessment:
 def checked_section(model: type[Section], answers: tuple[tuple[str, str], ...], day: dt.date):
     """(the model the answers make or None, their problems in page order), the section alone.
 
-    Every page of the declaration assesses all seven sections, and a school changes one at a
+    Every page of the declaration assesses all its sections, and a school changes one at a
     time: the answers of the others come back as they were, so their checks are kept. `day` is
     in the key so that no check that reads the date could outlive it.
     """
@@ -229,6 +230,11 @@ def assess(answers: dict[str, dict | None]) -> Assessment:
     # the sections they read are valid, so a section shows 需修改 before the submit refuses it.
     for field_name, message in Declaration.broken_rules(assessment.data()):
         assessment.note(field_name, message)
+    # A stock figure is optional until the county sets its own standard for it.
+    for field_name, message in county_required(get_settings()):
+        state = assessment.states[Declaration.section_of(field_name).section_id]
+        if state.raw is not None and not state.raw.get(field_name):
+            assessment.note(field_name, message)
     return assessment
 
 
@@ -277,6 +283,7 @@ def index():
         complete=assessment.complete,
         standing=standing(storage.latest_declaration(db, g.school_code)),
         ledger_today=storage.ledger_report_on(db, g.school_code, clock.today()),
+        backfill_days=get_settings().backfill_days,
     )
 
 

@@ -22,7 +22,7 @@ from flask import (
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
-from schemas.pledge import ROLES
+from schemas.pledge import PLEDGE_VERSION, ROLES
 
 from .. import storage
 from ..exchange.imports import TableError, parse_roster
@@ -131,8 +131,9 @@ def _page(form: RosterForm, problems: list[str] | None = None):
         link=link,
         qr_svg=_qr_svg(link),
         status=status,
-        has_roster=bool(status["signed"] or status["unsigned"]),
+        has_roster=bool(status["signed"] or status["unsigned"] or status["signed_earlier"]),
         roles=ROLES,
+        pledge_version=PLEDGE_VERSION,
         form=form,
         errors=errors,
         errors_present=bool(errors),

@@ -166,28 +166,25 @@ def school_globals() -> dict:
         return {"current_school": None}
 
 
-def school_required(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.get("school_code") is None:
-            if g.get("admin") is not None:
-                abort(403)
-            return redirect(url_for("school.login", next=request.path))
-        return view(*args, **kwargs)
+def _login_required(mine: str, theirs: str, login: str):
+    """A view for those logged in as `mine`; the other kind of login gets 403, nobody the login page."""
 
-    return wrapped
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.get(mine) is None:
+                if g.get(theirs) is not None:
+                    abort(403)
+                return redirect(url_for(login, next=request.path))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
-def bureau_required(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.get("admin") is None:
-            if g.get("school_code") is not None:
-                abort(403)
-            return redirect(url_for("bureau.login", next=request.path))
-        return view(*args, **kwargs)
-
-    return wrapped
+school_required = _login_required("school_code", "admin", "school.login")
+bureau_required = _login_required("admin", "school_code", "bureau.login")
 
 
 def safe_next(default: str) -> str:

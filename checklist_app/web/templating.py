@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
 from schemas import SELF_CHECK_STANDARD, VERDICT_LABELS, clock
-from schemas.ledger import BACKDATE_DAYS
+from schemas.ledger import is_backfill
+from schemas.pledge import TITLE as PLEDGE_TITLE
 
 
 def mask_phone(phone: str | None) -> str:
@@ -36,13 +38,20 @@ def login_wait_minutes() -> int:
     return round(current_app.config["LOGIN_WINDOW_SECONDS"] / 60)
 
 
+def backfilled(report: dict) -> bool:
+    """A ledger report first made after its own day (补报)."""
+    at = dt.datetime.fromisoformat(report["submitted_at"])
+    return is_backfill(dt.date.fromisoformat(report["report_date"]), at.astimezone(clock.TZ))
+
+
 def _globals() -> dict:
     return {
         "bureau_name": bureau_name(),
         "verdict_labels": VERDICT_LABELS,
         "self_check_standard": SELF_CHECK_STANDARD,
         "login_wait_minutes": login_wait_minutes(),
-        "backdate_days": BACKDATE_DAYS,
+        "backfilled": backfilled,
+        "pledge_title": PLEDGE_TITLE,
     }
 
 
