@@ -40,7 +40,7 @@ def admin(client, db):
 def county(db, make_school):
     make_school(CODE, "=1+2 城关小学")
     storage.save_settings(
-        db, CountySettings(epidemic_controlled=True, mask_days=7, reopening_date=dt.date(2026, 3, 2)), actor="test"
+        db, CountySettings(epidemic_controlled=True, backfill_days=7, reopening_date=dt.date(2026, 3, 2)), actor="test"
     )
     declare(db, CODE)
     upload_roster(db, CODE, [("张一", phone(1)), ("张二", phone(2))])
@@ -138,7 +138,7 @@ def test_xlsx_settings_are_values_not_json(admin, county, tmp_path):
     settings = {r[label("settings", "key")].value: r[label("settings", "value")] for r in sheet_rows(book, "settings")}
     titles = {name: info.title for name, info in CountySettings.model_fields.items()}
     assert settings[titles["epidemic_controlled"]].value == "是"
-    assert settings[titles["mask_days"]].value == 7
+    assert settings[titles["backfill_days"]].value == 7
     assert settings[titles["reopening_date"]].is_date
     assert settings[titles["reopening_date"]].value == dt.datetime(2026, 3, 2)
 
