@@ -40,7 +40,7 @@ def main() -> None:
 @main.command(help="Create or migrate the database; safe to run again.")
 def init() -> None:
     app = _app()  # the app migrates the database when it starts
-    click.echo(f"数据库已就绪:{app.config['DATABASE']}")
+    click.echo(f"数据库已就绪：{app.config['DATABASE']}")
 
 
 @main.command(help="Load the demo county into an empty database and print its logins.")
@@ -51,14 +51,14 @@ def demo(if_empty: bool) -> None:
     app = _app()
     db = _db(app)
     if if_empty and db.execute("SELECT COUNT(*) FROM schools").fetchone()[0]:
-        click.echo("数据库中已有数据,未载入示例数据。")
+        click.echo("数据库中已有数据，未载入示例数据。")
         return
     try:
         logins = load_demo(db)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     user, password = logins["admin"]
-    click.echo("已载入示例县(所有名称标有“示例”)。以下登录信息只显示这一次,请记下:")
+    click.echo("已载入示例县（所有名称标有“示例”）。以下登录信息只显示这一次，请记下：")
     base = links.base_url(app.config)
     click.echo(f"  教育局工作台 {base}/bureau/login  用户名 {user}  密码 {password}")
     click.echo(f"  学校登录 {base}/school/login")
@@ -73,7 +73,8 @@ def schools() -> None:
 
 
 @schools.command(
-    "import", help="Import CSV or XLSX with columns code,name,kind,township (or 学校代码,学校名称,学校类型,乡镇)."
+    "import",
+    help="Import CSV or XLSX with columns code,name,kind,township (the Chinese headers 学校代码、学校名称、学校类型、乡镇 also work).",
 )
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_schools(file: str) -> None:
@@ -97,7 +98,7 @@ def issue_codes(codes: tuple[str, ...], out: str | None) -> None:
     db = _db(app)
     unknown = [c for c in codes if storage.get_school(db, c) is None]
     if unknown:
-        raise click.ClickException(f"没有这些学校代码:{', '.join(unknown)}")
+        raise click.ClickException(f"没有这些学校代码：{', '.join(unknown)}")
     issued = storage.issue_access_codes(db, list(codes) or None, actor="cli")
     text = links.issued_codes_csv(issued, links.base_url(app.config))
     if not out:
@@ -106,7 +107,7 @@ def issue_codes(codes: tuple[str, ...], out: str | None) -> None:
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # access codes: owner only
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
         handle.write(text)
-    click.echo(f"已为 {len(issued)} 所学校生成访问码,写入 {out}(访问码只显示这一次)。", err=True)
+    click.echo(f"已为 {len(issued)} 所学校生成访问码，写入 {out}（访问码只显示这一次）。", err=True)
 
 
 @main.group(help="Bureau admin accounts.")
@@ -166,10 +167,10 @@ def export(file: str) -> None:
 RESTORE_REFUSALS = {
     "missing": "找不到备份文件",
     "not_sqlite": "这不是 SQLite 数据库文件",
-    "damaged": "备份文件已损坏,未通过完整性检查",
-    "not_a_backup": "这不是本系统的备份(教育局下载的数据文件不含访问码和密码,不能用来恢复)",
-    "newer_schema": "备份来自更新版本的程序,含本程序不认识的数据库迁移;请先升级程序再恢复",
-    "in_use": "数据库正在使用中:请先停止服务(systemctl stop checklist)再恢复",
+    "damaged": "备份文件已损坏，未通过完整性检查",
+    "not_a_backup": "这不是本系统的备份（教育局下载的数据文件不含访问码和密码，不能用来恢复）",
+    "newer_schema": "备份来自更新版本的程序，含本程序不认识的数据库迁移；请先升级程序再恢复",
+    "in_use": "数据库正在使用中：请先停止服务（systemctl stop checklist）再恢复",
 }
 
 
@@ -189,19 +190,19 @@ def _rows(counts: dict, table: str) -> int:
 def backup(file: str) -> None:
     database = _database_path()
     if not Path(database).is_file():
-        raise click.ClickException(f"数据库不存在:{database}")
+        raise click.ClickException(f"数据库不存在：{database}")
     db = storage.open_db(database)
     try:
         done = archive.backup(db, file)
     except sqlite3.DatabaseError as error:
-        raise click.ClickException(f"备份失败,数据库可能已损坏:{error}") from None
+        raise click.ClickException(f"备份失败，数据库可能已损坏：{error}") from None
     finally:
         db.close()
     counts = done["counts"]
     click.echo(
-        f"已备份到 {done['path']}({done['bytes']} 字节):学校 {_rows(counts, 'schools')} 所,"
-        f"申报 {_rows(counts, 'declarations')} 份,承诺书 {_rows(counts, 'pledges')} 份。"
-        "备份含访问码和密码的哈希,请妥善保管。"
+        f"已备份到 {done['path']}（{done['bytes']} 字节）：学校 {_rows(counts, 'schools')} 所，"
+        f"申报 {_rows(counts, 'declarations')} 份，承诺书 {_rows(counts, 'pledges')} 份。"
+        "备份含访问码和密码的哈希，请妥善保管。"
     )
 
 
@@ -216,17 +217,17 @@ def restore(file: str, yes: bool) -> None:
         done = archive.restore(file, database)
     except archive.RestoreRefused as refusal:
         detail = f"({refusal.detail})" if refusal.detail else ""
-        raise click.ClickException(f"未恢复,数据库没有改动:{RESTORE_REFUSALS[refusal.reason]}{detail}") from None
+        raise click.ClickException(f"未恢复，数据库没有改动：{RESTORE_REFUSALS[refusal.reason]}{detail}") from None
     counts = done["counts"]
     click.echo(
-        f"已恢复到 {done['path']}:学校 {_rows(counts, 'schools')} 所,申报 {_rows(counts, 'declarations')} 份,"
+        f"已恢复到 {done['path']}：学校 {_rows(counts, 'schools')} 所，申报 {_rows(counts, 'declarations')} 份，"
         f"承诺书 {_rows(counts, 'pledges')} 份。"
     )
     if done["manifest"].get("taken_at"):
-        click.echo(f"备份时间:{done['manifest']['taken_at']}")
+        click.echo(f"备份时间：{done['manifest']['taken_at']}")
     if done["kept"]:
-        click.echo(f"原数据库保留为 {done['kept']},确认无误后可删除。")
-    click.echo("下一步:checklist init(如备份来自旧版本,会升级数据库),然后启动服务。")
+        click.echo(f"原数据库保留为 {done['kept']}，确认无误后可删除。")
+    click.echo("下一步：checklist init（如备份来自旧版本，会升级数据库），然后启动服务。")
 
 
 @main.command(help="Delete pledges and declarations submitted before a date (each school's latest declaration stays).")
@@ -246,28 +247,28 @@ def purge(before, dry_run: bool, yes: bool) -> None:
         raise click.ClickException("日期不能晚于今天") from None
     _print_purge(report)
     if dry_run:
-        click.echo("这是试运行,没有删除任何数据。")
+        click.echo("这是试运行，没有删除任何数据。")
         return
     if not report["pledges"] and not report["declarations"]:
         click.echo("没有需要删除的数据。")
         return
     if not yes:
-        click.confirm("确认删除以上数据?删除后无法找回(此前的备份中仍有,备份轮换后消失)。", abort=True)
+        click.confirm("确认删除以上数据？删除后无法找回（此前的备份中仍有，备份轮换后消失）。", abort=True)
     report = storage.purge_before(db, before.date(), dry_run=False, actor="cli")
-    click.echo(f"已删除:承诺书 {report['pledges']} 份,申报 {report['declarations']} 份。已记入操作日志。")
+    click.echo(f"已删除：承诺书 {report['pledges']} 份，申报 {report['declarations']} 份。已记入操作日志。")
 
 
 def _print_purge(report: dict) -> None:
-    click.echo(f"{report['before']} 之前提交的数据:")
+    click.echo(f"{report['before']} 之前提交的数据：")
     click.echo(f"  承诺书 {report['pledges']} 份将删除", nl=False)
     if report["current_version_pledges"]:
-        click.echo(f"(其中 {report['current_version_pledges']} 份是现行承诺书,删除后这些教职工显示为未签)", nl=False)
+        click.echo(f"（其中 {report['current_version_pledges']} 份是现行承诺书，删除后这些教职工显示为未签）", nl=False)
     click.echo("")
-    click.echo(f"  申报 {report['declarations']} 份将删除(各校较早的版本)")
+    click.echo(f"  申报 {report['declarations']} 份将删除（各校较早的版本）")
     if report["kept_latest"]:
-        click.echo(f"  申报 {report['kept_latest']} 份保留:这些学校的最新申报早于该日期,最新申报始终保留")
+        click.echo(f"  申报 {report['kept_latest']} 份保留：这些学校的最新申报早于该日期，最新申报始终保留")
     if report["schools"]:
-        click.echo("  按学校(代码 名称:承诺书 / 申报):")
+        click.echo("  按学校（代码 名称：承诺书 / 申报）：")
         for school in report["schools"]:
             click.echo(f"    {school['code']} {school['name']}:{school['pledges']} / {school['declarations']}")
 
@@ -281,7 +282,7 @@ def build_site() -> None:
     )
     if result.returncode:
         sys.exit(result.returncode)
-    click.echo(f"网站已生成:site/(用时 {time.perf_counter() - started:.1f} 秒)")
+    click.echo(f"网站已生成：site/（用时 {time.perf_counter() - started:.1f} 秒）")
 
 
 @main.command(help="Serve the site and the app with a production WSGI server (gunicorn).")

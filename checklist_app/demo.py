@@ -23,7 +23,7 @@ from schemas.ledger import LedgerReport, is_late
 from . import storage
 from .web.auth import hash_password
 
-DEMO_MARK = "(示例)"
+DEMO_MARK = "（示例）"
 
 SCHOOLS = [
     ("SL001", "城关第一小学", "小学", "城关镇"),

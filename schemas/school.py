@@ -44,7 +44,7 @@ class School(ChecklistModel):
     kind: Literal[tuple(KINDS.values())] = item(  # type: ignore[valid-type]
         "学校类型",
         choices={label: label for label in KINDS.values()},
-        messages={"literal_error": "学校类型须为:" + "、".join(KINDS.values())},
+        messages={"literal_error": "学校类型须为：" + "、".join(KINDS.values())},
     )
     township: str = item("乡镇", min_length=1, max_length=30)
 

@@ -186,11 +186,9 @@ def _trend_words(days: list[Day]) -> str:
         return "没有数据"
     span = f"{days[0].date} 至 {days[-1].date}"
     if not known:
-        return f"{span}:没有上报数据"
+        return f"{span}：没有上报数据"
     high = max(known, key=lambda d: d.value)
     low = min(known, key=lambda d: d.value)
-    words = (
-        f"{span}:最新 {known[-1].value}({known[-1].date}),最高 {high.value}({high.date}),最低 {low.value}({low.date})"
-    )
+    words = f"{span}：最新 {known[-1].value}（{known[-1].date}），最高 {high.value}（{high.date}），最低 {low.value}（{low.date}）"
     missing = len(days) - len(known)
     return words + (f";{missing} 天没有上报数据" if missing else "")

@@ -122,9 +122,9 @@ def township_trends(
 def trend_charts(rows: list[dict], dates: list[dt.date], measure: str, townships: list[str]) -> dict:
     """The SVG of the county's trend of one measure and one per township."""
     label = MEASURES[measure]
-    county = charts.line_chart("trend-county", f"全县{label}(近 {len(dates)} 天)", county_trend(rows, dates, measure))
+    county = charts.line_chart("trend-county", f"全县{label}（近 {len(dates)} 天）", county_trend(rows, dates, measure))
     towns = [
-        (town, charts.line_chart(f"trend-town-{index}", f"{town}{label}(近 {len(dates)} 天)", days))
+        (town, charts.line_chart(f"trend-town-{index}", f"{town}{label}（近 {len(dates)} 天）", days))
         for index, (town, days) in enumerate(township_trends(rows, dates, measure, townships).items(), 1)
     ]
     return {"county": county, "townships": towns}

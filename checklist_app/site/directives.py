@@ -41,7 +41,7 @@ NONE_IN_CATEGORY = "暂无文件。"
 DATE_KEYS = ("published_on", "written_on", "effective_from")
 REQUIRED = ("title", "issuer", "category", "summary", "duties")
 # A date the source gives without its year (施行日期 2月26日) is kept so, never given a guessed year.
-MONTH_DAY = re.compile(r"\A(1[0-2]|[1-9])月(3[01]|[12][0-9]|[1-9])日\Z")
+MONTH_DAY = re.compile(r"\A(1[0-2]|[1-9])[月](3[01]|[12][0-9]|[1-9])[日]\Z")  # [月]: no paren beside a Han character
 # Columns of the index table; category is the section the table sits in, the
 # three dates share one column, and 公开属性 is shown on each page.
 INDEX_COLUMNS = ("title", "issuer", "doc_number", "dates", "status", "summary")

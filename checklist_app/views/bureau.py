@@ -213,10 +213,10 @@ def pledge_qr(code: str):
 def rotate_pledge_link(code: str):
     _school_or_404(code)
     if request.form.get("confirm") != "y":
-        flash("未更换承诺书链接:请先勾选确认。")
+        flash("未更换承诺书链接：请先勾选确认。")
     else:
         storage.rotate_pledge_token(get_db(), code, actor())
-        flash("已更换承诺书链接。旧链接和旧二维码已失效,请把新的二维码发到本单位教职工群。")
+        flash("已更换承诺书链接。旧链接和旧二维码已失效，请把新的二维码发到本单位教职工群。")
     return redirect(url_for("bureau.school", code=code, _anchor="pledge-link"))
 
 
@@ -310,18 +310,18 @@ def codes():
     if scope == "one":
         code = request.form.get("school_code", "").strip()
         if storage.get_school(db, code) is None:
-            flash(f"没有学校代码为 {code or '(空)'} 的学校,未生成访问码。")
+            flash(f"没有学校代码为 {code or '（空）'} 的学校，未生成访问码。")
             return redirect(url_for("bureau.codes"))
         targets = [code]
     elif scope == "missing":
         targets = storage.schools_without_access_code(db)
         if not targets:
-            flash("所有学校都已有访问码,未生成新的访问码。")
+            flash("所有学校都已有访问码，未生成新的访问码。")
             return redirect(url_for("bureau.codes"))
     elif scope == "all" and request.form.get("confirm") == "y":
         targets = None
     else:
-        flash("为全部学校重新生成访问码前,请先勾选确认。")
+        flash("为全部学校重新生成访问码前，请先勾选确认。")
         return redirect(url_for("bureau.codes"))
     issued = storage.issue_access_codes(db, targets, actor())
     cards = [

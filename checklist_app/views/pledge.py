@@ -26,8 +26,8 @@ from ..web.templating import bureau_name
 bp = Blueprint("pledge", __name__, url_prefix="/pledge")
 
 UNKNOWN_LINK = "此承诺书链接无效或已被更换。请向学校索取最新的链接或二维码。"
-TEXT_CHANGED = "承诺书内容已更新。请阅读下面的最新内容,再确认签署。"
-REPEAT = "您已签署过本版本承诺书,以下是您第一次签署的回执,本次提交没有重复保存。"
+TEXT_CHANGED = "承诺书内容已更新。请阅读下面的最新内容，再确认签署。"
+REPEAT = "您已签署过本版本承诺书，以下是您第一次签署的回执，本次提交没有重复保存。"
 
 
 @bp.route("/<token>", methods=["GET", "POST"])

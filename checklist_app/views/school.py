@@ -92,7 +92,7 @@ class LoginForm(FlaskForm):
     )
     access_code = PasswordField(
         "访问码",
-        description="教育局发给本校的访问码,不区分大小写",
+        description="教育局发给本校的访问码，不区分大小写",
         validators=[InputRequired("请填写访问码"), Length(max=64, message="访问码不能超过 64 个字符")],
         render_kw={"autocomplete": "current-password", "autocapitalize": "characters"},
     )

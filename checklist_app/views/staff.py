@@ -33,14 +33,14 @@ from ..web.links import pledge_url
 
 bp = Blueprint("staff", __name__, url_prefix="/school/staff")
 
-ROSTER_TEMPLATE_HEADER = "姓名,手机号码,身份\r\n"
+ROSTER_TEMPLATE_HEADER = ",".join(["姓名", "手机号码", "身份"]) + "\r\n"  # CSV: commas between the headers
 PROBLEMS_SHOWN = 50  # a page lists at most these; the field says how many there were
 
 
 class RosterForm(FlaskForm):
     roster = FileField(
         "教职工名单文件",
-        description="CSV 或 XLSX 文件,列为 姓名、手机号码、身份(身份填 教师、学校领导、职工 或 机关干部)",
+        description="CSV 或 XLSX 文件，列为 姓名、手机号码、身份（身份填 教师、学校领导、职工 或 机关干部）",
         validators=[
             FileRequired("请选择要上传的名单文件"),
             FileAllowed(["csv", "xlsx"], "请上传 CSV 或 XLSX 文件"),
@@ -78,7 +78,7 @@ def upload_roster():
             form.roster.errors.append(refusal(error))
             return _page(form, problems=error.problems[:PROBLEMS_SHOWN])
         storage.replace_roster(get_db(), g.school_code, people, actor=f"school:{g.school_code}")
-        flash(f"已导入教职工名单,共 {len(people)} 人。原有名单已被替换。")
+        flash(f"已导入教职工名单，共 {len(people)} 人。原有名单已被替换。")
         return redirect(url_for(".index"), 303)
     return _page(form)
 
