@@ -174,7 +174,7 @@ FIXED_COLUMNS = {
 # What the data dictionary adds to a header where the header alone does not say enough.
 NOTES = {
     "verdict": "ready 自查符合开学条件 / not_ready 自查不符合开学条件；表格文件中显示为文字",
-    "gaps": "JSON：每个缺项的字段、名称、条件（C1 至 C3 为条件一至条件三，T 为教学工作，按本局开学条件自查口径）、政策链接和要求；表格文件中按条件列出文字",
+    "gaps": "JSON：每个缺项的字段、名称、所属条件（按本局开学条件自查口径）、政策链接和要求；表格文件中按条件列出文字",
     "submit_key": "同一次提交重复发送时据此只保存一个版本",
     "text_sha256": "据此可证明签署时显示的承诺书全文",
     "value": "JSON",

@@ -293,3 +293,33 @@ def test_checklist_export_refuses_an_unknown_extension_in_chinese(app, db, count
     assert "不认识文件" in result.output and ".xlsx" in result.output
     assert not (tmp_path / "asked.csv").exists()
     assert list(db.query("SELECT * FROM audit_log WHERE action = 'export.download'")) == []
+
+
+# --- no condition codes where people read -------------------------------------------------------
+
+CONDITION_CODE = re.compile(r"(?<![A-Za-z0-9])(C[123]|T)(?![A-Za-z0-9])")
+
+
+def test_no_xlsx_or_csv_shows_a_condition_code_while_the_sqlite_keeps_them_with_their_words(
+    admin, db, make_school, tmp_path
+):
+    make_school("GAP1", "缺项小学")  # the county has not confirmed 条件一: a gap of each group below
+    declare(db, "GAP1", campus_disinfected=False, ledger_established=False, first_lesson_ready=False)
+    book = workbook(admin.get(XLSX).data, tmp_path)
+    cells = [str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c]
+    files = csv_files(admin.get(CSV_ZIP).data)
+    cells += [c for rows in files.values() for row in rows for c in row]
+    assert any("条件二 学校基本防控条件具备" in c for c in cells) and any("教学工作" in c for c in cells)
+    assert [c for c in cells if CONDITION_CODE.search(c)] == []
+    path = tmp_path / "download.sqlite"
+    path.write_bytes(admin.get(SQLITE).data)
+    conn = sqlite3.connect(path)
+    try:
+        gaps = conn.execute("SELECT gaps FROM declarations WHERE school_code = 'GAP1'").fetchone()[0]
+        codes = conn.execute(
+            "SELECT codes FROM data_dictionary WHERE table_name = 'declarations' AND column_name = 'gaps'"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert {"C1", "C2", "C3", "T"} <= set(CONDITION_CODE.findall(gaps))
+    assert "C2：条件二 学校基本防控条件具备" in codes and "T：教学工作" in codes

@@ -10,7 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from importlib import metadata
 
-from schemas import clock, readable
+from schemas import Condition, clock, readable
 from schemas.dictionary import PUBLIC_TABLES, column_description, column_label, public_columns, table_name
 
 DISTRIBUTION = "county-reopening-portal"
@@ -63,7 +63,10 @@ class Origin:
 
 
 def codes_in_words(table: str, column: str) -> str:
-    """teacher：教师；leader：学校领导 — every code of the column with its word."""
+    """teacher：教师；leader：学校领导 — every code of the column with its word. For the gaps'
+    JSON: the codes of the conditions it records (scripts read them; people's files show words)."""
+    if column == "gaps":
+        return "；".join(f"{code}：{Condition.words(code)}" for code in Condition.LABELS)
     return "；".join(f"{code}：{word}" for code, word in readable.codes(table, column).items())
 
 

@@ -113,7 +113,10 @@ def about_rows(conn: sqlite3.Connection) -> tuple[list[list], list[str], list[tu
         [title, readable.moment(value) if item == "taken_at" else value]
         for item, title, value in conn.execute("SELECT item, title, value FROM download_info ORDER BY rowid")
     ]
-    return info, [column_label("data_dictionary", c) for c in names], list(rows(conn, "data_dictionary"))
+    # the gaps' condition codes are for scripts reading the SQLite file; people's files show words
+    codes = names.index("codes")
+    dictionary = [r[:codes] + ("",) + r[codes + 1 :] if r[2] == "gaps" else r for r in rows(conn, "data_dictionary")]
+    return info, [column_label("data_dictionary", c) for c in names], dictionary
 
 
 def _is_table(conn: sqlite3.Connection, relation: str) -> bool:
