@@ -91,3 +91,13 @@ def valid_declaration_answers(**changes) -> dict:
 
 def valid_pledge_answers(**changes) -> dict:
     return examples.pledge_answers(**changes)
+
+
+@pytest.fixture
+def admin(client, db):
+    """A test client logged in as the bureau's admin."""
+    from tests.bureau_support import create_admin, login
+
+    create_admin(db)
+    assert login(client).status_code == 302
+    return client

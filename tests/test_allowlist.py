@@ -16,7 +16,7 @@ import pytest
 from checklist_app import storage
 from checklist_app.site import pages
 from schemas.dictionary import PUBLIC_TABLES, column_label, public_columns, table_name
-from tests.bureau_support import create_admin, declare, login, phone, sign, upload_roster
+from tests.bureau_support import declare, phone, sign, upload_roster
 
 SQLITE, CSV_ZIP, XLSX = "/bureau/export/checklist.sqlite", "/bureau/export/csv.zip", "/bureau/export/checklist.xlsx"
 
@@ -37,13 +37,6 @@ HAND_TABLE = "teacher_id_cards"
 HAND_VIEW = "school_access_hashes"
 HAND_COLUMN = "home_address"
 HAND_VALUE = "HAND-ADDED-7f3a9c"
-
-
-@pytest.fixture
-def admin(client, db):
-    create_admin(db)
-    assert login(client).status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -29,13 +29,6 @@ from tests.bureau_support import (
 from tests.conftest import csrf_token
 
 
-@pytest.fixture
-def admin(client, db):
-    create_admin(db)
-    assert login(client).status_code == 302
-    return client
-
-
 def bureau_rules(app):
     return [r for r in app.url_map.iter_rules() if r.rule.startswith("/bureau") and r.endpoint != "bureau.login"]
 

@@ -23,17 +23,10 @@ from checklist_app.exchange import about
 from schemas import CountySettings, clock, examples, readable
 from schemas.dictionary import PUBLIC_TABLES, column_label, public_columns, table_name
 from schemas.ledger import LedgerReport
-from tests.bureau_support import create_admin, declare, login, phone, sign, upload_roster
+from tests.bureau_support import declare, phone, sign, upload_roster
 
 SQLITE, CSV_ZIP, XLSX = "/bureau/export/checklist.sqlite", "/bureau/export/csv.zip", "/bureau/export/checklist.xlsx"
 CODE = "0012"  # a school code with leading zeros
-
-
-@pytest.fixture
-def admin(client, db):
-    create_admin(db)
-    assert login(client).status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -18,9 +18,7 @@ from schemas import Declaration, Pledge, pledge_text_sha256
 from schemas.dictionary import PUBLIC_TABLES, column_label, table_name
 from tests.bureau_support import (
     ADMIN,
-    create_admin,
     declare,
-    login,
     phone,
     sign,
     upload_roster,
@@ -29,13 +27,6 @@ from tests.conftest import valid_pledge_answers
 from tests.waiting import Acknowledged
 
 DOWNLOADS = ("/bureau/export/checklist.sqlite", "/bureau/export/csv.zip", "/bureau/export/checklist.xlsx")
-
-
-@pytest.fixture
-def admin(client, db):
-    create_admin(db)
-    assert login(client).status_code == 302
-    return client
 
 
 @pytest.fixture

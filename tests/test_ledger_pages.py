@@ -23,30 +23,13 @@ from schemas.ledger import CARRIED_OVER, TOTALS, LedgerReport, is_late
 from tests.bureau_support import create_admin, declare
 from tests.bureau_support import login as bureau_login
 from tests.conftest import csrf_token
+from tests.test_ledger import FIGURES
 
 TODAY = clock.today
 FORM = "/school/ledger/"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-# A school's figures the rules below are tested against (the other answers: `schemas.examples`).
-FIGURES = {
-    "staff_total": 40,
-    "staff_in_county": 36,
-    "staff_out_county_in_province": 3,
-    "staff_out_of_province": 1,
-    "students_total": 500,
-    "students_in_county": 490,
-    "students_out_county_in_province": 8,
-    "students_out_of_province": 2,
-    "returned_staff": 1,
-    "returned_students": 2,
-    "isolating": 3,
-    "on_leave_out_of_county": 2,
-    "measures": "居家隔离14天,包保教师每日联系",
-}
 
 
 def answers(day: dt.date | None = None, **changes) -> dict:

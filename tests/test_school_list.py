@@ -25,13 +25,6 @@ IMPORT, CONFIRM = "/bureau/schools/import", "/bureau/schools/import/confirm"
 
 
 @pytest.fixture
-def admin(client, db):
-    create_admin(db)
-    assert login(client).status_code == 302
-    return client
-
-
-@pytest.fixture
 def zero_led(db):
     storage.upsert_schools(
         db,
