@@ -13,13 +13,12 @@ from checklist_app import REPO_ROOT, create_app, storage
 from schemas import School, examples
 
 
-@pytest.fixture(scope="session")
-def site_build(tmp_path_factory):
-    """(the finished `mkdocs build --strict`, its output folder), once per run, offline."""
-    out = tmp_path_factory.mktemp("site")
+def build_site(out) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` into `out`, offline, with this process's environment (so its
+    CHECKLIST_CONFIG)."""
     env = {k: v for k, v in os.environ.items() if k != "CHECKLIST_BASE_URL"}
     env["NO_MKDOCS_2_WARNING"] = "1"  # Material's banner about MkDocs 2 is not a build warning
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO_ROOT / "mkdocs.yml"), "-d", str(out)],
         cwd=REPO_ROOT,
         env=env,
@@ -27,7 +26,13 @@ def site_build(tmp_path_factory):
         text=True,
         timeout=600,
     )
-    return result, out
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory):
+    """(the finished `mkdocs build --strict`, its output folder), once per run, offline."""
+    out = tmp_path_factory.mktemp("site")
+    return build_site(out), out
 
 
 @pytest.fixture(scope="session")

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from checklist_app import REPO_ROOT, create_app, deployment, storage
+from checklist_app import create_app, deployment, storage
 from checklist_app.cli import main as cli
 from schemas import CountySettings
 from tests.bureau_support import create_admin, login
+from tests.conftest import build_site
 
 OTHER = """level = "city"
 region_code = "220300"
@@ -129,16 +127,7 @@ def test_a_bureau_name_stored_by_an_older_release_is_ignored(tmp_path):
 
 def test_the_site_masthead_carries_the_bureau_name_of_the_file(other_config, tmp_path):
     out = tmp_path / "site"
-    env = {k: v for k, v in os.environ.items() if k != "CHECKLIST_BASE_URL"}
-    env["NO_MKDOCS_2_WARNING"] = "1"
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO_ROOT / "mkdocs.yml"), "-d", str(out)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = build_site(out)
     assert result.returncode == 0, result.stdout + result.stderr
     home = (out / "index.html").read_text(encoding="utf-8")
     assert "<title>首页 - 某某市教育局开学工作平台</title>" in home
