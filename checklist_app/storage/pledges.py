@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import sqlite3
 
@@ -13,6 +12,7 @@ from .audit import audit
 from .columns import to_row
 from .connection import insert_sql, query_one, transaction
 from .schools import random_code
+from .sessions import token_digest
 
 REFERENCE_LENGTH = 8
 
@@ -48,7 +48,7 @@ def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str, browse
                 )
                 created = cursor.rowcount == 1
                 if created:
-                    db["pledge_browsers"].insert({"reference": reference, "browser_sha256": _digest(browser)})
+                    db["pledge_browsers"].insert({"reference": reference, "browser_sha256": token_digest(browser)})
         except sqlite3.IntegrityError:  # the rare reference collision: draw another
             continue
         row = query_one(
@@ -60,14 +60,10 @@ def record_pledge(db, school_code: str, pledge: Pledge, text_sha256: str, browse
     raise RuntimeError("could not draw a unique pledge reference")
 
 
-def _digest(browser: str) -> str:
-    return hashlib.sha256(browser.encode()).hexdigest()
-
-
 def signed_in(db, reference: str, browser: str) -> bool:
     """Whether the pledge of this reference was signed in this browser."""
     row = query_one(db, "SELECT browser_sha256 FROM pledge_browsers WHERE reference = ?", [reference])
-    return bool(browser) and row is not None and hmac.compare_digest(row["browser_sha256"], _digest(browser))
+    return bool(browser) and row is not None and hmac.compare_digest(row["browser_sha256"], token_digest(browser))
 
 
 def replace_roster(db, school_code: str, people: list[dict], actor: str) -> int:

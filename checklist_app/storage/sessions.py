@@ -14,7 +14,9 @@ from .connection import query_one, transaction
 TOUCH_EVERY_SECONDS = 60  # how stale the last-seen time may get: no write on every request
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a long random token (a session, a signing browser): its SHA-256. The
+    token is random and long, so no slow KDF is needed, and lookups by digest stay exact."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -24,7 +26,7 @@ def open_session(db, kind: str, subject: str) -> str:
     now = clock.now().timestamp()
     with transaction(db):
         db["sessions"].insert(
-            {"token_sha256": _digest(token), "kind": kind, "subject": subject, "created_at": now, "seen_at": now}
+            {"token_sha256": token_digest(token), "kind": kind, "subject": subject, "created_at": now, "seen_at": now}
         )
     return token
 
@@ -32,7 +34,7 @@ def open_session(db, kind: str, subject: str) -> str:
 def live_session(db, token: str, idle_seconds: float, absolute_seconds: float) -> dict | None:
     """The session of this token while it lives (used within `idle_seconds` and younger than
     `absolute_seconds`), else None and it is removed."""
-    digest = _digest(token)
+    digest = token_digest(token)
     row = query_one(db, "SELECT * FROM sessions WHERE token_sha256 = ?", [digest])
     if row is None:
         return None
@@ -48,7 +50,7 @@ def live_session(db, token: str, idle_seconds: float, absolute_seconds: float) -
 
 def end_session(db, token: str) -> None:
     with transaction(db):
-        db.execute("DELETE FROM sessions WHERE token_sha256 = ?", [_digest(token)])
+        db.execute("DELETE FROM sessions WHERE token_sha256 = ?", [token_digest(token)])
 
 
 def end_sessions_of(db, kind: str, subject: str | None = None) -> int:
