@@ -62,6 +62,12 @@ class Origin:
         ]
 
 
+def for_people(row: tuple) -> tuple:
+    """A `data_dictionary` row as the 说明 sheet and 说明.csv show it: the gaps' condition codes
+    are for scripts reading the SQLite file (people's files show the conditions' words)."""
+    return row[:-1] + ("",) if row[2] == "gaps" else row  # codes: the last column
+
+
 def codes_in_words(table: str, column: str) -> str:
     """teacher：教师；leader：学校领导 — every code of the column with its word. For the gaps'
     JSON: the codes of the conditions it records (scripts read them; people's files show words)."""

@@ -31,7 +31,7 @@ from schemas import readable
 from schemas.dictionary import PUBLIC_TABLES, column_label, public_columns, table_name
 
 from .. import storage
-from .about import Origin, add_to_snapshot
+from .about import Origin, add_to_snapshot, for_people
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 WIDTH_SAMPLE_ROWS = 200
@@ -113,9 +113,7 @@ def about_rows(conn: sqlite3.Connection) -> tuple[list[list], list[str], list[tu
         [title, readable.moment(value) if item == "taken_at" else value]
         for item, title, value in conn.execute("SELECT item, title, value FROM download_info ORDER BY rowid")
     ]
-    # the gaps' condition codes are for scripts reading the SQLite file; people's files show words
-    codes = names.index("codes")
-    dictionary = [r[:codes] + ("",) + r[codes + 1 :] if r[2] == "gaps" else r for r in rows(conn, "data_dictionary")]
+    dictionary = [for_people(r) for r in rows(conn, "data_dictionary")]
     return info, [column_label("data_dictionary", c) for c in names], dictionary
 
 
