@@ -115,7 +115,7 @@ PUBLIC_TABLES: dict[str, PublicTable] = {
     # the CSV zip show both as their 说明 sheet (说明.csv).
     "download_info": PublicTable(
         "下载信息",
-        "本次下载的县（区）、教育局、数据时间和程序版本。",
+        "本次下载的行政区划代码、县（区）、教育局、数据时间、程序版本，以及自查申报表单、承诺书和跟踪台账的版本。",
         ("item", "title", "value"),
         generated=True,
         labels=(("item", "项目代码"), ("title", "项目"), ("value", "内容")),

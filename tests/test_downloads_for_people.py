@@ -17,12 +17,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import schemas
 from checklist_app import REPO_ROOT, storage
 from checklist_app.cli import main
 from checklist_app.exchange import about
 from schemas import CountySettings, clock, examples, readable
 from schemas.dictionary import PUBLIC_TABLES, column_label, public_columns, table_name
-from schemas.ledger import LedgerReport
+from schemas.ledger import LEDGER_VERSION, LedgerReport
 from tests.bureau_support import declare, phone, sign, upload_roster
 
 SQLITE, CSV_ZIP, XLSX = "/bureau/export/checklist.sqlite", "/bureau/export/csv.zip", "/bureau/export/checklist.xlsx"
@@ -245,7 +246,39 @@ def test_the_sqlite_download_keeps_the_codes_and_carries_the_dictionary_as_table
     finally:
         conn.close()
     assert role == ("身份", about.codes_in_words("pledges", "role"))
-    assert set(info) == {"region_name", "bureau_name", "taken_at", "program_version", "reading"}
+    assert set(info) == {
+        "region_code",
+        "region_name",
+        "bureau_name",
+        "taken_at",
+        "program_version",
+        "schema_version",
+        "pledge_version",
+        "ledger_version",
+        "reading",
+    }
+
+
+def test_the_download_names_its_county_by_code_and_the_versions_it_was_written_under(admin, county, tmp_path):
+    """What a city or province checks before it takes a county's download in."""
+    path = tmp_path / "download.sqlite"
+    path.write_bytes(admin.get(SQLITE).data)
+    conn = sqlite3.connect(path)
+    try:
+        info = dict(conn.execute("SELECT item, value FROM download_info"))
+    finally:
+        conn.close()
+    deployment = admin.application.config["DEPLOYMENT"]
+    assert (info["region_code"], info["region_name"], info["bureau_name"]) == (
+        deployment.region_code,
+        deployment.region_name,
+        deployment.bureau_name,
+    )
+    assert (info["schema_version"], info["pledge_version"], info["ledger_version"]) == (
+        str(schemas.SCHEMA_VERSION),
+        str(schemas.PLEDGE_VERSION),
+        str(LEDGER_VERSION),
+    )
 
 
 # --- the command line --------------------------------------------------------------------------

@@ -10,8 +10,9 @@ import sqlite3
 from dataclasses import dataclass
 from importlib import metadata
 
-from schemas import Condition, clock, readable
+from schemas import PLEDGE_VERSION, SCHEMA_VERSION, Condition, clock, readable
 from schemas.dictionary import PUBLIC_TABLES, column_description, column_label, public_columns, table_name
+from schemas.ledger import LEDGER_VERSION
 
 DISTRIBUTION = "county-reopening-portal"
 # The two tables made in each download, with their SQLite types.
@@ -41,8 +42,10 @@ def program_version() -> str:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where and when a download was taken."""
+    """Where and when a download was taken, and under which versions of the forms: what a
+    city or province that takes in the county's download checks before it reads a row."""
 
+    region_code: str  # the six-digit administrative division code (220323)
     region_name: str
     bureau_name: str
     taken_at: dt.datetime  # Beijing time
@@ -50,14 +53,18 @@ class Origin:
     @classmethod
     def now(cls, deployment) -> Origin:
         """Taken now, by the deployment `county.toml` describes."""
-        return cls(deployment.region_name, deployment.bureau_name, clock.now())
+        return cls(deployment.region_code, deployment.region_name, deployment.bureau_name, clock.now())
 
     def rows(self) -> list[tuple[str, str, str]]:
         return [
             ("region_name", "县（区）", self.region_name),
+            ("region_code", "行政区划代码", self.region_code),
             ("bureau_name", "教育局", self.bureau_name),
             ("taken_at", "数据时间（北京时间）", self.taken_at.isoformat(timespec="seconds")),
             ("program_version", "程序版本", program_version()),
+            ("schema_version", "自查申报表单版本", str(SCHEMA_VERSION)),
+            ("pledge_version", "承诺书版本", str(PLEDGE_VERSION)),
+            ("ledger_version", "跟踪台账版本", str(LEDGER_VERSION)),
             ("reading", "阅读提示", READING),
         ]
 
