@@ -78,3 +78,13 @@ def test_the_upload_benchmark_refuses_every_oversized_file_and_prints_time_and_m
     assert len(lines) == 4, out
     assert "NOT refused" not in out
     assert len(re.findall(r"^  says: .*没有导入任何数据", out, re.M)) == 4, out  # each page says why
+
+
+def test_the_national_benchmark_answers_the_national_question_from_parquet_with_the_right_totals():
+    out = run_bench("national_bench.py")
+    assert re.search(r"^generated: 62 counties in 31 provinces, 500 schools, 18,000 staff rows", out, re.M), out
+    assert re.search(r"^national question .+: min \d+ ms, median \d+ ms \(5 runs\)$", out, re.M), out
+    assert re.search(r"^peak RSS: \d+ MiB$", out, re.M), out
+    assert re.search(
+        r"^totals: schools 500, ready 400, staff 18,000, unsigned 1,800; match the generated totals$", out, re.M
+    ), out
