@@ -96,3 +96,20 @@ def test_township_without_schools_assigns_nothing(run, schools):
     result = run("teams", "assign", "第一组", "--school", "A1", "--township", "无此乡")
     assert result.exit_code != 0 and "无此乡" in result.output
     assert storage.team_of(schools, "A1") is None
+
+
+def test_may_see_school_follows_the_team(app, db, make_school):
+    from flask import g
+
+    from checklist_app.web.auth import may_see_school
+
+    make_school(code="A1", township="城关镇")
+    make_school(code="B1", township="河口乡")
+    storage.assign_schools(db, "第一组", codes=["A1"], actor="test")
+    with app.test_request_context("/bureau/"):
+        g.admin, g.role, g.team = "jc1", "inspector", "第一组"
+        assert may_see_school("A1") and not may_see_school("B1")
+        g.admin, g.role, g.team = "chief", "admin", None
+        assert may_see_school("B1")
+        g.admin = g.role = None
+        assert not may_see_school("A1")
