@@ -115,20 +115,48 @@ def admin() -> None:
     pass
 
 
-@admin.command("create", help="Create a bureau admin (or set a new password for one).")
+@admin.command("create", help="Create a bureau account (or set a new password for one).")
 @click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "inspector"]), default="admin", help="admin or inspector.")
+@click.option("--team", default=None, help="The inspection team of an inspector (created if missing).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def admin_create(username: str, password_stdin: bool) -> None:
+def admin_create(username: str, role: str, team: str | None, password_stdin: bool) -> None:
     from .web.auth import hash_password
 
+    if role == "inspector" and not team:
+        raise click.ClickException("检查员必须用 --team 指定检查组。")
+    if role == "admin" and team:
+        raise click.ClickException("管理员不属于检查组：只有检查员需要 --team。")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     if len(password) < 10:
         raise click.ClickException("密码至少 10 个字符")
-    storage.create_admin(_db(_app()), username, hash_password(password))
-    click.echo(f"已创建教育局账号 {username}")
+    storage.create_admin(_db(_app()), username, hash_password(password), role=role, team=team)
+    if role == "inspector":
+        click.echo(f"已创建检查员账号 {username}（检查组：{team}）")
+    else:
+        click.echo(f"已创建教育局账号 {username}")
+
+
+@main.group(help="Inspection teams and their schools.")
+def teams() -> None:
+    pass
+
+
+@teams.command("assign", help="Assign schools (by township or code) to an inspection team; creates the team.")
+@click.argument("name")
+@click.option("--township", "townships", multiple=True, help="Every school of this township.")
+@click.option("--school", "codes", multiple=True, help="A school code.")
+def teams_assign(name: str, townships: tuple[str, ...], codes: tuple[str, ...]) -> None:
+    if not townships and not codes:
+        raise click.ClickException("请用 --township 或 --school 指定要分配的学校。")
+    try:
+        assigned = storage.assign_schools(_db(_app()), name, townships=townships, codes=codes, actor="cli")
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"已将 {len(assigned)} 所学校分配给检查组 {name}：{'、'.join(assigned)}。")
 
 
 @admin.command("end-sessions", help="End every session of a bureau account (every browser logged in as it).")

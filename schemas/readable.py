@@ -24,6 +24,8 @@ MOMENTS = {"submitted_at", "created_at", "updated_at", "access_code_issued_at", 
 ACTIONS = {
     "access_codes.issue": "发放访问码",
     "admin.create": "创建教育局账号",
+    "team.assign": "分配检查组学校",
+    "team.create": "创建检查组",
     "declaration.submit": "提交申报",
     "export.download": "下载数据",
     "ledger.correct": "更正台账日报",

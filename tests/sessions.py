@@ -7,7 +7,7 @@ import secrets
 
 from itsdangerous import URLSafeTimedSerializer
 
-ROLES = ("anonymous", "school_a", "school_b", "bureau")
+ROLES = ("anonymous", "school_a", "school_b", "bureau", "inspector")  # inspector: a bureau login of team A
 
 
 def csrf_for(app, client) -> str:

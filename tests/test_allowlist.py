@@ -26,6 +26,8 @@ PRIVATE_TABLES = {
     "declaration_drafts",
     "login_failures",
     "login_throttles",
+    "inspection_teams",  # inspection teams: not exported yet
+    "team_schools",
     "pledge_browsers",
     "sessions",
     "_sqlite_migrations",

@@ -42,11 +42,18 @@ def everyone(expect) -> dict:
 
 def school_page(a=200, b=None) -> dict:
     """A page of the logged-in school: anonymous to the school login, the bureau refused."""
-    return {"anonymous": SCHOOL_LOGIN, "school_a": a, "school_b": a if b is None else b, "bureau": 403}
+    return {
+        "anonymous": SCHOOL_LOGIN,
+        "school_a": a,
+        "school_b": a if b is None else b,
+        "bureau": 403,
+        "inspector": 403,
+    }
 
 
-def bureau_page(ok=200) -> dict:
-    return {"anonymous": BUREAU_LOGIN, "school_a": 403, "school_b": 403, "bureau": ok}
+def bureau_page(ok=200, inspector=403) -> dict:
+    """A page of the bureau's admins: an inspector is refused (its own pages come later)."""
+    return {"anonymous": BUREAU_LOGIN, "school_a": 403, "school_b": 403, "bureau": ok, "inspector": inspector}
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class Case:
     expect: dict
     data: dict = field(default_factory=dict)
 
+
+INSPECTOR = "inspector_a"  # a bureau login of team A (school A)
 
 SECTION = schemas.SECTIONS[1].section_id  # "people": required numbers, so an empty post is refused
 
@@ -73,7 +82,13 @@ EXPECTED: dict[str, list[Case]] = {
         Case(
             "GET",
             {},
-            {"anonymous": 200, "school_a": Redirect("/school/"), "school_b": Redirect("/school/"), "bureau": 200},
+            {
+                "anonymous": 200,
+                "school_a": Redirect("/school/"),
+                "school_b": Redirect("/school/"),
+                "bureau": 200,
+                "inspector": 200,
+            },
         ),
         Case("POST", {}, everyone(200)),  # an empty form comes back with its errors
     ],
@@ -128,10 +143,30 @@ EXPECTED: dict[str, list[Case]] = {
     "bureau_ledger.county": [Case("GET", {}, bureau_page())],
     # --- the bureau
     "bureau.login": [
-        Case("GET", {}, {"anonymous": 200, "school_a": 200, "school_b": 200, "bureau": Redirect("/bureau/")}),
-        Case("POST", {}, {"anonymous": 200, "school_a": 200, "school_b": 200, "bureau": Redirect("/bureau/")}),
+        Case(
+            "GET",
+            {},
+            {
+                "anonymous": 200,
+                "school_a": 200,
+                "school_b": 200,
+                "bureau": Redirect("/bureau/"),
+                "inspector": Redirect("/bureau/"),
+            },
+        ),
+        Case(
+            "POST",
+            {},
+            {
+                "anonymous": 200,
+                "school_a": 200,
+                "school_b": 200,
+                "bureau": Redirect("/bureau/"),
+                "inspector": Redirect("/bureau/"),
+            },
+        ),
     ],
-    "bureau.logout": [Case("POST", {}, bureau_page(Redirect("/bureau/login")))],
+    "bureau.logout": [Case("POST", {}, bureau_page(Redirect("/bureau/login"), inspector=Redirect("/bureau/login")))],
     "bureau.dashboard": [Case("GET", {}, bureau_page())],
     "bureau.school": [
         Case("GET", {"code": "@code_b"}, bureau_page()),
@@ -219,6 +254,8 @@ def build_world(app, db, make_school, tmp_path) -> dict:
     storage.record_ledger_report(db, "SCHA", ledger_report("吴甲报"), deadline)
     storage.record_ledger_report(db, "SCHB", ledger_report("郑乙报"), deadline)
     create_admin(db)
+    storage.create_admin(db, INSPECTOR, "unused-hash", role="inspector", team="A组")
+    storage.assign_schools(db, "A组", codes=["SCHA"], actor="test")
     return {
         "token_a": school_a["pledge_token"],
         "token_b": school_b["pledge_token"],
@@ -231,6 +268,7 @@ def build_world(app, db, make_school, tmp_path) -> dict:
             "school_a": {"school_code": "SCHA"},
             "school_b": {"school_code": "SCHB"},
             "bureau": {"admin": ADMIN},
+            "inspector": {"admin": INSPECTOR},
         },
     }
 

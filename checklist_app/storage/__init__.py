@@ -122,3 +122,10 @@ from .settings import (  # noqa: F401
     load_settings,
     save_settings,
 )
+from .teams import (  # noqa: F401
+    assign_schools,
+    create_team,
+    list_teams,
+    team_codes,
+    team_of,
+)

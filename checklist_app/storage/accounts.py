@@ -15,12 +15,34 @@ from .audit import audit
 from .connection import query_one, transaction
 from .sessions import _end_sessions
 
+ROLES = ("admin", "inspector")
 
-def create_admin(db, username: str, password_hash: str) -> None:
-    """Create an account, or give one a new password: that ends every session it had."""
+
+def create_admin(db, username: str, password_hash: str, role: str = "admin", team: str | None = None) -> None:
+    """Create an account, or give one a new password: that ends every session it had.
+
+    An inspector must have a team (created if missing); an admin has none.
+    """
+    if role not in ROLES:
+        raise ValueError(f"未知角色：{role}。")
+    if role == "inspector" and not team:
+        raise ValueError("检查员必须指定检查组（--team）。")
+    if role == "admin":
+        team = None
     with transaction(db):
+        if team:
+            db.execute(
+                "INSERT OR IGNORE INTO inspection_teams (name, created_at) VALUES (?, ?)", [team, clock.timestamp()]
+            )
         db["admins"].upsert(
-            {"username": username, "password_hash": password_hash, "created_at": clock.timestamp()}, pk="username"
+            {
+                "username": username,
+                "password_hash": password_hash,
+                "created_at": clock.timestamp(),
+                "role": role,
+                "team": team,
+            },
+            pk="username",
         )
         _end_sessions(db, "admin", username)
         audit(db, "cli", "admin.create", username)

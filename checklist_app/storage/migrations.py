@@ -193,6 +193,21 @@ def m004_sessions_and_throttles(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m005_roles_and_teams(db: sqlite_utils.Database) -> None:
+    """Bureau accounts get a role (admin or inspector) and inspectors a team of schools."""
+    db.execute("ALTER TABLE admins ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'")
+    db.execute("ALTER TABLE admins ADD COLUMN team TEXT")
+    db.execute("CREATE TABLE IF NOT EXISTS inspection_teams (name TEXT PRIMARY KEY, created_at TEXT NOT NULL)")
+    # one team per school: assigning a school elsewhere replaces its row
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS team_schools (
+            school_code TEXT PRIMARY KEY REFERENCES schools(code),
+            team TEXT NOT NULL REFERENCES inspection_teams(name),
+            assigned_at TEXT NOT NULL)"""
+    )
+
+
 def add_model_columns(db: sqlite_utils.Database, models=TABLE_MODELS) -> list[str]:
     """Add a column for every model field a table lacks: a new item is one edit in `schemas/`."""
     added = []

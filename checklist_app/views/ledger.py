@@ -18,7 +18,7 @@ from schemas.ledger import CARRIED_OVER, LedgerReport, outside_backfill
 
 from .. import storage
 from ..county import ledger as county_ledger
-from ..web.auth import bureau_required, declaring_school, school_required
+from ..web.auth import admin_required, declaring_school, school_required
 from ..web.db import get_db, get_settings
 from ..web.forms import error_list, form_class, validated
 from . import school as school_views
@@ -149,7 +149,7 @@ def done():
 
 
 @bureau_bp.route("/")
-@bureau_required
+@admin_required
 def county():
     db = get_db()
     day = county_ledger.parse_day(request.args.get("date"), clock.today())

@@ -26,7 +26,7 @@ from schemas import KINDS
 
 from .. import storage
 from ..exchange.imports import MAX_SCHOOL_ROWS, TableError, read_school_list, school_list_changes
-from ..web.auth import bureau_required
+from ..web.auth import admin_required
 from ..web.db import get_db
 from .bureau import actor
 from .staff import PROBLEMS_SHOWN, attachment, refusal
@@ -55,9 +55,9 @@ class ConfirmForm(FlaskForm):
 
 
 @bp.before_request
-@bureau_required
+@admin_required
 def _only_the_bureau():
-    """Every page here needs a bureau login (bureau_required returns None when logged in)."""
+    """Every page here needs a bureau login (admin_required returns None for an admin)."""
 
 
 @bp.route("/import", methods=["GET"])

@@ -57,7 +57,7 @@ def _lifetimes() -> tuple[float, float]:
 
 
 def _load_session() -> None:
-    g.school_code = g.admin = None
+    g.school_code = g.admin = g.role = g.team = None
     if not is_app_path(request.path) or request.path.startswith("/static/"):
         return  # a site page or a file: no session read, so no `Vary: Cookie` on what caches keep
     token = session.get("sid")
@@ -71,6 +71,10 @@ def _load_session() -> None:
         return
     g.school_code = live["subject"] if live["kind"] == "school" else None
     g.admin = live["subject"] if live["kind"] == "admin" else None
+    if g.admin is not None:
+        account = storage.get_admin(get_db(), g.admin)
+        g.role = (account or {}).get("role") or "admin"
+        g.team = (account or {}).get("team") if g.role == "inspector" else None
 
 
 def throttle_keys(kind: str, who: str) -> list[str]:
@@ -185,6 +189,28 @@ def _login_required(mine: str, theirs: str, login: str):
 
 school_required = _login_required("school_code", "admin", "school.login")
 bureau_required = _login_required("admin", "school_code", "bureau.login")
+
+
+def admin_required(view):
+    """A bureau view for admins only: an inspector or a school gets 403, nobody the login page."""
+
+    @functools.wraps(view)
+    @bureau_required
+    def wrapped(*args, **kwargs):
+        if g.get("role") != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def may_see_school(code: str) -> bool:
+    """An admin sees every school; an inspector only the schools of its team."""
+    if g.get("admin") is None:
+        return False
+    if g.get("role") == "admin":
+        return True
+    return bool(g.get("team")) and storage.team_of(get_db(), code) == g.team
 
 
 def safe_next(default: str) -> str:
