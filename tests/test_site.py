@@ -43,6 +43,7 @@ CONTRACT_HEADINGS = {
         "落实好开学的教学工作",
         "开学前学校必须完成的事项",
     ],
+    "reopening/inspection.md": ["检查组", "逐项核查", "核查结果", "整改和重新申报"],
 }
 SECTION_PAGES = [
     "index.md",
