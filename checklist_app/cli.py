@@ -156,7 +156,9 @@ def teams_assign(name: str, townships: tuple[str, ...], codes: tuple[str, ...]) 
         assigned = storage.assign_schools(_db(_app()), name, townships=townships, codes=codes, actor="cli")
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"已将 {len(assigned)} 所学校分配给检查组 {name}：{'、'.join(assigned)}。")
+    click.echo(f"已将 {len(assigned.codes)} 所学校分配给检查组 {name}：{'、'.join(assigned.codes)}。")
+    for code, team in assigned.moved.items():
+        click.echo(f"{code} 原属检查组 {team}，已移到检查组 {name}。")
 
 
 @admin.command("end-sessions", help="End every session of a bureau account (every browser logged in as it).")

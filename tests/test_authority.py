@@ -205,6 +205,15 @@ EXPECTED: dict[str, list[Case]] = {
     "school_list.confirm": [Case("POST", {}, bureau_page(400))],  # no preview to confirm
     "school_list.template_xlsx": [Case("GET", {}, bureau_page())],
     "school_list.template_csv": [Case("GET", {}, bureau_page())],
+    "teams.index": [Case("GET", {}, bureau_page())],
+    "teams.create": [
+        Case("POST", {}, bureau_page(200)),  # no name: refused, shown again
+        Case("POST", {}, bureau_page(Redirect("/bureau/teams")), data={"name": "B组"}),
+    ],
+    "teams.assign": [
+        Case("POST", {}, bureau_page(200)),  # no team chosen: refused, shown again
+        Case("POST", {}, bureau_page(Redirect("/bureau/teams")), data={"team": "A组", "codes": "SCHB"}),
+    ],
     # --- the policy site, served at / by the catch-all
     "site.page": [
         Case("GET", {}, everyone(200)),

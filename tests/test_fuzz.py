@@ -149,6 +149,9 @@ DATA_TABLES = (
 )
 
 
+TEAM_TABLES = ("inspection_teams", "team_schools", "audit_log")
+
+
 def digest(db, tables=DATA_TABLES) -> dict[str, str]:
     """A fingerprint of each table's rows: any insert, update or delete changes it."""
     found = {}
@@ -325,6 +328,27 @@ TARGETS: dict[str, list[Target]] = {
             watched=("schools",),
             refused=lambda response, flashed: response.status_code != 303,
             shows=lambda w: ["/bureau/codes"],
+        )
+    ],
+    "teams.create": [
+        Target(
+            "bureau",
+            "/bureau/teams",
+            lambda w: {"name": "第一检查组"},
+            watched=TEAM_TABLES,
+            refused=lambda response, flashed: response.status_code != 303,
+            shows=lambda w: ["/bureau/teams"],
+        )
+    ],
+    "teams.assign": [
+        Target(
+            "bureau",
+            "/bureau/teams/assign",
+            lambda w: {"team": "第一检查组", "township": "城关镇", "codes": "SCHA、SCHB"},
+            watched=TEAM_TABLES,
+            refused=lambda response, flashed: response.status_code != 303,
+            before=lambda w: storage.create_team(w["db"], "第一检查组", actor="test"),
+            shows=lambda w: ["/bureau/teams"],
         )
     ],
 }

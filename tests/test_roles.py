@@ -77,7 +77,8 @@ def test_assign_by_township_and_by_school(run, schools):
     assert result.exit_code == 0, result.output
     assert "A1" in result.output and "：" in result.output
     assert storage.team_codes(schools, "第一组") == {"A1", "A2"}
-    assert run("teams", "assign", "第二组", "--school", "A2", "--school", "B1").exit_code == 0
+    moved = run("teams", "assign", "第二组", "--school", "A2", "--school", "B1")
+    assert moved.exit_code == 0 and "A2 原属检查组 第一组，已移到检查组 第二组。" in moved.output
     # a school belongs to one team: A2 moved
     assert storage.team_codes(schools, "第一组") == {"A1"}
     assert storage.team_codes(schools, "第二组") == {"A2", "B1"}

@@ -123,9 +123,13 @@ from .settings import (  # noqa: F401
     save_settings,
 )
 from .teams import (  # noqa: F401
+    Assignment,
+    TeamError,
     assign_schools,
     create_team,
     list_teams,
     team_codes,
     team_of,
+    township_counts,
+    unassigned_schools,
 )

@@ -123,10 +123,18 @@ class TelInput(_QuickAttributes, widgets.TelInput): ...
 class TextInput(_QuickAttributes, widgets.TextInput): ...
 
 
-class RadioField(fields.RadioField):
+class _ChineseChoice:
+    """A choice outside the offered ones asks for one in Chinese (WTForms says 'Not a valid choice')."""
+
     def pre_validate(self, form):
-        if self.data not in {choice.value for choice in self.choices}:
+        if getattr(self, "validate_choice", True) and self.data not in {choice[0] for choice in self.iter_choices()}:
             raise validators.StopValidation(MESSAGES["literal_error"].format(label=self.label.text))
+
+
+class RadioField(_ChineseChoice, fields.RadioField): ...
+
+
+class SelectField(_ChineseChoice, fields.SelectField): ...
 
 
 def _field(name: str, info) -> fields.Field:
