@@ -55,6 +55,8 @@ def test_create_inspector_with_team(run):
     assert account["role"] == "inspector" and account["team"] == "第一组"
     assert [t["name"] for t in storage.list_teams(db)] == ["第一组"]
     assert storage.list_teams(db)[0]["inspectors"] == ["jc1"]
+    created = db.execute("SELECT actor, target FROM audit_log WHERE action = 'team.create'").fetchall()
+    assert created == [("cli", "第一组")]
 
 
 def test_admin_has_admin_role_and_no_team(run):

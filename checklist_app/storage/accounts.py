@@ -14,6 +14,7 @@ from schemas import clock
 from .audit import audit
 from .connection import query_one, transaction
 from .sessions import _end_sessions
+from .teams import ensure_team
 
 ROLES = ("admin", "inspector")
 
@@ -31,9 +32,7 @@ def create_admin(db, username: str, password_hash: str, role: str = "admin", tea
         team = None
     with transaction(db):
         if team:
-            db.execute(
-                "INSERT OR IGNORE INTO inspection_teams (name, created_at) VALUES (?, ?)", [team, clock.timestamp()]
-            )
+            ensure_team(db, team, "cli")
         db["admins"].upsert(
             {
                 "username": username,

@@ -31,11 +31,15 @@ class Assignment:
     moved: dict[str, str] = field(default_factory=dict)
 
 
-def _ensure_team(db, name: str) -> bool:
+def ensure_team(db, name: str, actor: str) -> bool:
+    """Create team `name` if missing (audited), inside the caller's transaction; whether it was."""
     cursor = db.execute(
         "INSERT OR IGNORE INTO inspection_teams (name, created_at) VALUES (?, ?)", [name, clock.timestamp()]
     )
-    return cursor.rowcount > 0
+    if cursor.rowcount > 0:
+        audit(db, actor, "team.create", name)
+        return True
+    return False
 
 
 def _team_name(name: str) -> str:
@@ -49,10 +53,7 @@ def create_team(db, name: str, actor: str) -> bool:
     """Create the team; False when a team of that name already exists (nothing changes)."""
     name = _team_name(name)
     with transaction(db):
-        created = _ensure_team(db, name)
-        if created:
-            audit(db, actor, "team.create", name)
-    return created
+        return ensure_team(db, name, actor)
 
 
 def _chosen_schools(db, townships, codes) -> list[str]:
@@ -102,8 +103,7 @@ def assign_schools(db, team: str, townships=(), codes=(), actor: str = "cli") ->
         chosen = _chosen_schools(db, townships, codes)
         before = dict(db.execute("SELECT school_code, team FROM team_schools").fetchall()) if chosen else {}
         moved = {code: before[code] for code in chosen if before.get(code, team) != team}
-        if _ensure_team(db, team):
-            audit(db, actor, "team.create", team)
+        ensure_team(db, team, actor)
         now = clock.timestamp()
         db.conn.executemany(
             "INSERT OR REPLACE INTO team_schools (school_code, team, assigned_at) VALUES (?, ?, ?)",
