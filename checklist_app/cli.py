@@ -11,6 +11,9 @@ from pathlib import Path
 
 import click
 
+from schemas import clock
+from schemas.dictionary import table_name
+
 from . import REPO_ROOT, create_app, storage
 from .deployment import DeploymentError
 from .exchange import exports
@@ -192,6 +195,78 @@ def export(file: str) -> None:
     exports.export_to(db, Path(file), kind, Origin.now(app.config["DEPLOYMENT"]))
     storage.log_event(db, "cli", "export.download", Path(file).name)
     click.echo(f"已导出：{file}")
+
+
+@main.group(help="At a city or province instance: take in the counties' downloads.")
+def rollup() -> None:
+    pass
+
+
+UPPER_LEVELS = {"city": "市", "province": "省"}
+ROLLUP_OUTCOMES = {
+    "added": "已汇入{name}（{code}）数据时间为 {taken} 的下载，{rows} 行",
+    "replaced": "已汇入{name}（{code}）数据时间为 {taken} 的下载，{rows} 行，替换了数据时间为 {held} 的",
+    "same": "{name}（{code}）数据时间为 {taken} 的下载已汇入过，保留已有的一份，未做改动",
+}
+
+
+@rollup.command("add", help="Take in county downloads (SQLite files); a newer download of a county replaces its rows.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def rollup_add(files: tuple[str, ...]) -> None:
+    app = _app()
+    upper = app.config["DEPLOYMENT"]
+    if upper.level not in UPPER_LEVELS:
+        raise click.ClickException(
+            f"本实例是县级实例（county.toml 中 level 为 {upper.level}），不能汇入县级数据："
+            "只有市级或省级实例（level 为 city 或 province）才能汇入。"
+        )
+    db = _db(app)
+    checked, outcomes, lines = [], {}, {}
+    with click.progressbar(files, label="检查文件", item_show_func=lambda f: f or "") as bar:
+        for file in bar:
+            try:
+                checked.append((file, storage.check_download(db, file, upper)))
+            except storage.RollupRefused as refusal:
+                outcomes[file], lines[file] = "refused", f"{refusal}。"
+    with click.progressbar(length=sum(d.total_rows for _f, d in checked), label="汇入数据") as bar:
+        for file, download in checked:
+            try:
+                done = storage.add_download(db, download, actor="cli", progress=bar.update)
+            except storage.RollupRefused as refusal:
+                outcomes[file], lines[file] = "refused", f"{refusal}。"
+                continue
+            words = {"name": download.region_name, "code": download.region_code, "rows": done["rows"]}
+            words |= {
+                "taken": clock.show(download.taken_at, seconds=True),
+                "held": clock.show(done["held"], seconds=True),
+            }
+            outcomes[file], lines[file] = (
+                done["outcome"],
+                f"{file}：{ROLLUP_OUTCOMES[done['outcome']].format(**words)}。",
+            )
+    for file in files:
+        click.echo(lines[file], err=outcomes[file] == "refused")
+    count = {outcome: list(outcomes.values()).count(outcome) for outcome in ("added", "replaced", "same", "refused")}
+    click.echo(
+        f"共 {len(files)} 个文件：新汇入 {count['added']} 个，替换 {count['replaced']} 个，"
+        f"已汇入过 {count['same']} 个，未汇入 {count['refused']} 个。"
+    )
+    if count["refused"]:
+        sys.exit(1)
+
+
+@rollup.command("list", help="Show each county held, with the time of its download and its rows.")
+def rollup_list() -> None:
+    counties = storage.rollup_counties(_db(_app()))
+    if not counties:
+        click.echo("尚未汇入任何县（区）的数据。")
+        return
+    click.echo(f"已汇入 {len(counties)} 个县（区）的数据（数据时间为北京时间）：")
+    for county in counties:
+        rows = "，".join(f"{table_name(table)} {n}" for table, n in county["rows"].items())
+        click.echo(
+            f"  {county['region_code']}  {county['region_name']}  数据时间 {clock.show(county['taken_at'], seconds=True)}  {rows}"
+        )
 
 
 RESTORE_REFUSALS = {

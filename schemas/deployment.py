@@ -43,3 +43,19 @@ def problems(error: ValidationError) -> list[str]:
         else:
             found.append(detail["msg"])
     return found
+
+
+# How many leading digits of a six-digit code name the upper level: 22 (吉林省), 2203 (四平市).
+UPPER_PREFIX = {"province": 2, "city": 4}
+
+
+def is_county_code(code: str) -> bool:
+    """A county-level code (220323): six digits, the last two not 00, which a city's (220300)
+    and a province's (220000) end with."""
+    return len(code) == 6 and code.isascii() and code.isdigit() and not code.endswith("00")
+
+
+def covers(upper: Deployment, code: str) -> bool:
+    """Whether the county `code` lies within the city or province `upper` serves."""
+    digits = UPPER_PREFIX.get(upper.level)
+    return digits is not None and is_county_code(code) and code[:digits] == upper.region_code[:digits]

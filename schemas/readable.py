@@ -37,6 +37,7 @@ ACTIONS = {
     "pledge_link.rotate": "更换承诺书链接",
     "retention.purge": "清除过期数据",
     "roster.upload": "上传教职工名册",
+    "rollup.add": "汇入县级数据",
     "schools.import": "导入学校名单",
     "sessions.end": "结束登录会话",
     "settings.change": "修改县级设置",

@@ -1,6 +1,6 @@
 """The benchmarks still run (small mode) and print their figures: the site's bytes beside stock
-Material, the submission load beside its baseline, the province-scale timings. Speed itself is
-never asserted: the figures are for people to read (docs/performance.md)."""
+Material, the submission load beside its baseline, the province-scale timings, the province's
+roll-up. Speed itself is never asserted: the figures are for people to read (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -87,4 +87,20 @@ def test_the_national_benchmark_answers_the_national_question_from_parquet_with_
     assert re.search(r"^peak RSS: \d+ MiB$", out, re.M), out
     assert re.search(
         r"^totals: schools 500, ready 400, staff 18,000, unsigned 1,800; match the generated totals$", out, re.M
+    ), out
+
+
+def test_the_rollup_benchmark_takes_in_every_county_download_with_every_row_once():
+    out = run_bench("rollup_bench.py")
+    assert re.search(r"^made: 5 county downloads, \d+ MB in all", out, re.M), out
+    assert re.search(
+        r"^rollup add: 5 county downloads \(\d+ rows\) in \d+\.\d s \(\d+\.\d s with the child's start\)", out, re.M
+    ), out
+    assert re.search(r"^peak RSS: \d+ MiB$", out, re.M), out
+    assert re.search(r"^roll-up database: \d+ MB$", out, re.M), out
+    assert re.search(
+        r"^check: schools 500, pledges 20000, roster \d+, declarations 1500; every table, and every county, "
+        r"matches the sums of the inputs$",
+        out,
+        re.M,
     ), out

@@ -95,6 +95,14 @@ from .pledges import (  # noqa: F401
 from .retention import (  # noqa: F401
     purge_before,
 )
+from .rollup import (  # noqa: F401
+    ROLLUP_TABLES,
+    CountyDownload,
+    RollupRefused,
+    add_download,
+    check_download,
+    rollup_counties,
+)
 from .schools import (  # noqa: F401
     REFERENCE_ALPHABET,
     check_secret,

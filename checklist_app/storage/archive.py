@@ -27,7 +27,7 @@ import sqlite_utils
 from schemas import clock
 from schemas.dictionary import PUBLIC_TABLES
 
-from .connection import BUSY_TIMEOUT_MS, db_path, fsync_file
+from .connection import BUSY_TIMEOUT_MS, SQLITE_HEADER, db_path, fsync_file
 from .migrations import MIGRATIONS
 
 
@@ -115,7 +115,6 @@ def _into_export(sql: str, kind: str) -> str:
     return f"{head}export.{rest}"
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 BACKUP_MANIFEST = "_backup_manifest"
 
 

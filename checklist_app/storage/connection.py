@@ -18,6 +18,7 @@ except ImportError:  # not POSIX: the processes meet SQLite's busy_timeout inste
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 15_000
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
 
 def private_folder(path: str | Path) -> None:

@@ -20,6 +20,7 @@ from .derived import (
     stored_standings_basis,
     tallies_agree,
 )
+from .rollup import create_counties_table, follow_allowlist
 from .settings import load_settings
 
 MIGRATIONS = Migrations("checklist")
@@ -208,6 +209,15 @@ def m005_roles_and_teams(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m007_rollup(db: sqlite_utils.Database) -> None:
+    """What a city or a province takes in from its counties' downloads (storage/rollup.py): one
+    row per county, and each county table under the county's region code. `migrate` makes the
+    tables of public tables and columns added later (`follow_allowlist`)."""
+    create_counties_table(db)
+    follow_allowlist(db)
+
+
 def add_model_columns(db: sqlite_utils.Database, models=TABLE_MODELS) -> list[str]:
     """Add a column for every model field a table lacks: a new item is one edit in `schemas/`."""
     added = []
@@ -230,6 +240,7 @@ def migrate(db: sqlite_utils.Database) -> None:
     with transaction(db):
         MIGRATIONS.apply(db)
         add_model_columns(db)
+        follow_allowlist(db)
         if not tallies_agree(db):
             recount_tallies(db)
         if stored_standings_basis(db) != standings_basis(load_settings(db)):
