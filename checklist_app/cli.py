@@ -24,11 +24,24 @@ from .web import links, serving
 from .web.db import release_connections
 
 
+class Refused(click.ClickException):
+    """A command that refuses, saying why in Chinese; click's own prefix ("Error: ") is English."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", file=file, err=True)
+
+
+def _confirm(question: str) -> None:
+    """Ask before a change that cannot be undone; an answer other than yes changes nothing."""
+    if not click.confirm(question, prompt_suffix="："):
+        raise Refused("已取消，没有任何改动。")
+
+
 def _app():
     try:
         return create_app()
     except DeploymentError as error:  # a bad county.toml: say what is wrong, no traceback
-        raise click.ClickException(str(error)) from None
+        raise Refused(str(error)) from None
 
 
 def _db(app):
@@ -59,7 +72,7 @@ def demo(if_empty: bool) -> None:
     try:
         logins = load_demo(db)
     except ValueError as error:
-        raise click.ClickException(str(error)) from None
+        raise Refused(str(error)) from None
     user, password = logins["admin"]
     click.echo("已载入示例县（所有名称标有“示例”）。以下登录信息只显示这一次，请记下：")
     base = links.base_url(app.config)
@@ -101,7 +114,7 @@ def issue_codes(codes: tuple[str, ...], out: str | None) -> None:
     db = _db(app)
     unknown = [c for c in codes if storage.get_school(db, c) is None]
     if unknown:
-        raise click.ClickException(f"没有这些学校代码：{', '.join(unknown)}")
+        raise Refused(f"没有这些学校代码：{'、'.join(unknown)}。")
     issued = storage.issue_access_codes(db, list(codes) or None, actor="cli")
     text = links.issued_codes_csv(issued, links.base_url(app.config))
     if not out:
@@ -127,15 +140,17 @@ def admin_create(username: str, role: str, team: str | None, password_stdin: boo
     from .web.auth import hash_password
 
     if role == "inspector" and not team:
-        raise click.ClickException("检查员必须用 --team 指定检查组。")
+        raise Refused("检查员必须用 --team 指定检查组。")
     if role == "admin" and team:
-        raise click.ClickException("管理员不属于检查组：只有检查员需要 --team。")
+        raise Refused("管理员不属于检查组：只有检查员需要 --team。")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+        password = click.prompt("密码", hide_input=True, prompt_suffix="：")
+        if click.prompt("再输入一次密码", hide_input=True, prompt_suffix="：") != password:
+            raise Refused("两次输入的密码不一致，账号没有改动。")
     if len(password) < 10:
-        raise click.ClickException("密码至少 10 个字符")
+        raise Refused("密码至少 10 个字符。")
     storage.create_admin(_db(_app()), username, hash_password(password), role=role, team=team)
     if role == "inspector":
         click.echo(f"已创建检查员账号 {username}（检查组：{team}）")
@@ -154,11 +169,11 @@ def teams() -> None:
 @click.option("--school", "codes", multiple=True, help="A school code.")
 def teams_assign(name: str, townships: tuple[str, ...], codes: tuple[str, ...]) -> None:
     if not townships and not codes:
-        raise click.ClickException("请用 --township 或 --school 指定要分配的学校。")
+        raise Refused("请用 --township 或 --school 指定要分配的学校。")
     try:
         assigned = storage.assign_schools(_db(_app()), name, townships=townships, codes=codes, actor="cli")
     except ValueError as error:
-        raise click.ClickException(str(error)) from error
+        raise Refused(str(error)) from error
     click.echo(f"已将 {len(assigned.codes)} 所学校分配给检查组 {name}：{'、'.join(assigned.codes)}。")
     for code, team in assigned.moved.items():
         click.echo(f"{code} 原属检查组 {team}，已移到检查组 {name}。")
@@ -187,7 +202,7 @@ def admin_unlock(username: str) -> None:
 def export(file: str) -> None:
     kind = exports.FORMATS.get(Path(file).suffix.lower())
     if kind is None:
-        raise click.ClickException(
+        raise Refused(
             f"不认识文件 {file} 的扩展名：请用 .sqlite 或 .db（SQLite 数据库）、.xlsx（Excel 工作簿）或 .zip（CSV 压缩包）。"
         )
     app = _app()
@@ -216,7 +231,7 @@ def rollup_add(files: tuple[str, ...]) -> None:
     app = _app()
     upper = app.config["DEPLOYMENT"]
     if upper.level not in UPPER_LEVELS:
-        raise click.ClickException(
+        raise Refused(
             f"本实例是县级实例（county.toml 中 level 为 {upper.level}），不能汇入县级数据："
             "只有市级或省级实例（level 为 city 或 province）才能汇入。"
         )
@@ -295,12 +310,12 @@ def _rows(counts: dict, table: str) -> int:
 def backup(file: str) -> None:
     database = _database_path()
     if not Path(database).is_file():
-        raise click.ClickException(f"数据库不存在：{database}")
+        raise Refused(f"数据库不存在：{database}")
     db = storage.open_db(database)
     try:
         done = archive.backup(db, file)
     except sqlite3.DatabaseError as error:
-        raise click.ClickException(f"备份失败，数据库可能已损坏：{error}") from None
+        raise Refused(f"备份失败，数据库可能已损坏：{error}") from None
     finally:
         db.close()
     counts = done["counts"]
@@ -317,12 +332,12 @@ def backup(file: str) -> None:
 def restore(file: str, yes: bool) -> None:
     database = _database_path()
     if not yes:
-        click.confirm(f"用备份 {file} 替换数据库 {database}?", abort=True)
+        _confirm(f"用备份 {file} 替换数据库 {database}？")
     try:
         done = archive.restore(file, database)
     except archive.RestoreRefused as refusal:
-        detail = f"({refusal.detail})" if refusal.detail else ""
-        raise click.ClickException(f"未恢复，数据库没有改动：{RESTORE_REFUSALS[refusal.reason]}{detail}") from None
+        detail = f"（{refusal.detail}）" if refusal.detail else ""
+        raise Refused(f"未恢复，数据库没有改动：{RESTORE_REFUSALS[refusal.reason]}{detail}") from None
     counts = done["counts"]
     click.echo(
         f"已恢复到 {done['path']}：学校 {_rows(counts, 'schools')} 所，申报 {_rows(counts, 'declarations')} 份，"
@@ -349,7 +364,7 @@ def purge(before, dry_run: bool, yes: bool) -> None:
     try:
         report = storage.purge_before(db, before.date(), dry_run=True)
     except ValueError:
-        raise click.ClickException("日期不能晚于今天") from None
+        raise Refused("日期不能晚于今天") from None
     _print_purge(report)
     if dry_run:
         click.echo("这是试运行，没有删除任何数据。")
@@ -358,7 +373,7 @@ def purge(before, dry_run: bool, yes: bool) -> None:
         click.echo("没有需要删除的数据。")
         return
     if not yes:
-        click.confirm("确认删除以上数据？删除后无法找回（此前的备份中仍有，备份轮换后消失）。", abort=True)
+        _confirm("确认删除以上数据？删除后无法找回（此前的备份中仍有，备份轮换后消失）。")
     report = storage.purge_before(db, before.date(), dry_run=False, actor="cli")
     click.echo(f"已删除：承诺书 {report['pledges']} 份，申报 {report['declarations']} 份。已记入操作日志。")
 

@@ -390,6 +390,16 @@ def test_purge_command_dry_run_prints_and_deletes_nothing(db, history, app):
     assert len(rows(db, "pledges")) == 5
 
 
+def test_purge_command_declined_deletes_nothing(db, history, app):
+    before = rows(db, "pledges")
+    result = CliRunner(env={"CHECKLIST_DB": app.config["DATABASE"]}).invoke(
+        main, ["purge", "--before", "2026-02-01"], input="n\n"
+    )
+    assert result.exit_code != 0
+    assert "错误：已取消，没有任何改动。" in result.output and "Aborted" not in result.output
+    assert rows(db, "pledges") == before
+
+
 def test_purge_command_deletes_after_confirmation(db, history, app):
     runner = CliRunner(env={"CHECKLIST_DB": app.config["DATABASE"]})
     result = runner.invoke(main, ["purge", "--before", "2026-02-01"], input="y\n")

@@ -135,7 +135,8 @@ def test_issue_codes_for_an_unknown_school_is_refused(run):
     result = CliRunner(env={"CHECKLIST_DB": str(run.database)}).invoke(
         main, ["schools", "issue-codes", "--school", "NOPE"]
     )
-    assert result.exit_code != 0 and "NOPE" in result.output
+    assert result.exit_code != 0
+    assert result.output.strip() == "错误：没有这些学校代码：NOPE。"
 
 
 def test_admin_create_with_password_stdin(run):
@@ -149,6 +150,19 @@ def test_admin_password_too_short_is_refused(run):
         main, ["admin", "create", "jyj", "--password-stdin"], input="short\n"
     )
     assert result.exit_code != 0
+    assert "错误：密码至少 10 个字符。" in result.output and "Error" not in result.output
+
+
+def test_admin_password_typed_twice_must_match(run):
+    run("init")
+    typed = run("admin", "create", "jyj", input="a-long-password\na-long-passwore\n")
+    assert typed.exit_code != 0
+    assert "错误：两次输入的密码不一致，账号没有改动。" in typed.output
+    assert storage.get_admin(storage.open_db(run.database), "jyj") is None
+    typed = run("admin", "create", "jyj", input="a-long-password\na-long-password\n")
+    assert typed.exit_code == 0, typed.output
+    assert "密码：" in typed.output and "再输入一次密码：" in typed.output
+    assert storage.get_admin(storage.open_db(run.database), "jyj") is not None
 
 
 def test_demo_loads_a_marked_county_and_prints_logins_once(run):
