@@ -171,13 +171,22 @@ UPPER_TABLES: dict[str, PublicTable] = {
         ),
     ),
 }
-# Every table a download may hold, the upper level's first.
-DOWNLOAD_TABLES: dict[str, PublicTable] = {**UPPER_TABLES, **PUBLIC_TABLES}
+
+
+def download_tables() -> dict[str, PublicTable]:
+    """Every table a download may hold, the upper level's first (read afresh: PUBLIC_TABLES is
+    the one list, and a test may change it)."""
+    return {**UPPER_TABLES, **PUBLIC_TABLES}
+
+
+def _public(table: str) -> PublicTable | None:
+    return PUBLIC_TABLES.get(table) or UPPER_TABLES.get(table)
 
 
 def public_columns(table: str) -> frozenset[str]:
     """The columns of `table` that may leave in a download; none for a table not on the list."""
-    return DOWNLOAD_TABLES[table].public_columns if table in DOWNLOAD_TABLES else frozenset()
+    public = _public(table)
+    return public.public_columns if public is not None else frozenset()
 
 
 # Headers of the columns that are not model fields.
@@ -226,16 +235,18 @@ NOTES = {
 
 
 def table_name(table: str) -> str:
-    return DOWNLOAD_TABLES[table].title if table in DOWNLOAD_TABLES else table
+    public = _public(table)
+    return public.title if public is not None else table
 
 
 def table_description(table: str) -> str:
-    return DOWNLOAD_TABLES[table].description if table in DOWNLOAD_TABLES else ""
+    public = _public(table)
+    return public.description if public is not None else ""
 
 
 def column_label(table: str, column: str) -> str:
     """The Chinese header of a column of a downloaded table."""
-    public = DOWNLOAD_TABLES.get(table)
+    public = _public(table)
     if public is not None and column in dict(public.labels):
         return dict(public.labels)[column]
     if public is not None and public.model is not None and column in public.model.model_fields:

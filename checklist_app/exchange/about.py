@@ -14,9 +14,9 @@ from schemas import PLEDGE_VERSION, SCHEMA_VERSION, Condition, clock, readable
 from schemas.deployment import REGION_TITLES
 from schemas.dictionary import (
     COUNTY_COLUMNS,
-    DOWNLOAD_TABLES,
     column_description,
     column_label,
+    download_tables,
     public_columns,
     table_name,
 )
@@ -100,7 +100,7 @@ def dictionary_rows(conn: sqlite3.Connection) -> list[tuple]:
     allowlist's order, typed as the file types it; an upper level's tables with their county
     first."""
     rows = []
-    for table in DOWNLOAD_TABLES:
+    for table in download_tables():
         listed = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
         for column in [r for r in listed if r[1] in public_columns(table) or r[1] in COUNTY_COLUMNS]:
             name = column[1]

@@ -29,7 +29,7 @@ import xlsxwriter
 
 from schemas import readable
 from schemas.deployment import LEVEL_WORDS, is_upper
-from schemas.dictionary import COUNTY_COLUMNS, DOWNLOAD_TABLES, column_label, public_columns, table_name
+from schemas.dictionary import COUNTY_COLUMNS, column_label, download_tables, public_columns, table_name
 
 from .. import storage
 from .about import Origin, add_to_snapshot, for_people
@@ -83,7 +83,7 @@ def relations(conn: sqlite3.Connection) -> list[str]:
     """The snapshot's tables and views that are on the allowlist, in its order (less the two
     the 说明 sheet shows)."""
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    return [name for name in DOWNLOAD_TABLES if name in names and name not in ABOUT_TABLES]
+    return [name for name in download_tables() if name in names and name not in ABOUT_TABLES]
 
 
 def columns(conn: sqlite3.Connection, relation: str) -> list[str]:
