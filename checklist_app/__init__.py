@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from schemas.deployment import is_upper
+
 from . import deployment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if "DEPLOYMENT" not in app.config:  # county.toml: the bureau's name, as the site build reads it
         app.config["DEPLOYMENT"] = deployment.load()
 
-    from .views import bureau, ledger, pledge, school, school_list, staff, teams
+    from .views import bureau, ledger, pledge, region, school, school_list, staff, teams
     from .web import auth, db, errors, security, serving, session_cookie, site_files, templating
 
     db.init_app(app)
@@ -79,13 +81,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     auth.init_app(app)
-    app.register_blueprint(school.bp)
-    app.register_blueprint(pledge.bp)
-    app.register_blueprint(staff.bp)
-    app.register_blueprint(bureau.bp)
-    app.register_blueprint(school_list.bp)
-    app.register_blueprint(teams.bp)
-    app.register_blueprint(ledger.school_bp)
-    app.register_blueprint(ledger.bureau_bp)
+    if is_upper(app.config["DEPLOYMENT"].level):
+        # a city or a province has no schools of its own: its counties' data, read only
+        app.register_blueprint(region.bp)
+    else:
+        app.register_blueprint(school.bp)
+        app.register_blueprint(pledge.bp)
+        app.register_blueprint(staff.bp)
+        app.register_blueprint(bureau.bp)
+        app.register_blueprint(school_list.bp)
+        app.register_blueprint(teams.bp)
+        app.register_blueprint(ledger.school_bp)
+        app.register_blueprint(ledger.bureau_bp)
     app.register_blueprint(site_files.bp)  # last: its catch-all serves the built policy site
     return app

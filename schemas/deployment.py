@@ -45,8 +45,17 @@ def problems(error: ValidationError) -> list[str]:
     return found
 
 
+# Each level in words, and what its region is called where a download names it.
+LEVEL_WORDS = {"county": "县级", "city": "市级", "province": "省级"}
+REGION_TITLES = {"county": "县（区）", "city": "市（州）", "province": "省（自治区、直辖市）"}
+
 # How many leading digits of a six-digit code name the upper level: 22 (吉林省), 2203 (四平市).
 UPPER_PREFIX = {"province": 2, "city": 4}
+
+
+def is_upper(level: str) -> bool:
+    """A city or a province: an instance that holds its counties' downloads, no schools of its own."""
+    return level in UPPER_PREFIX
 
 
 def is_county_code(code: str) -> bool:

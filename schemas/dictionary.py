@@ -138,13 +138,61 @@ PUBLIC_TABLES: dict[str, PublicTable] = {
 }
 
 
+# Above the county (issue 17): the download of a city or a province holds the tables above with
+# every county's rows, each row led by its county (COUNTY_COLUMNS), and one table more, `counties`,
+# which says whose download of each county it holds and when that was taken. A county's own
+# download has neither.
+COUNTY_COLUMNS = ("region_code", "region_name")
+UPPER_TABLES: dict[str, PublicTable] = {
+    "counties": PublicTable(
+        "县（区）",
+        "本次汇总中每个县（区）一行：所汇入的下载属于哪个县（区）、数据时间（各县不同）、程序和表单版本。",
+        (
+            *COUNTY_COLUMNS,
+            "bureau_name",
+            "taken_at",
+            "program_version",
+            "schema_version",
+            "pledge_version",
+            "ledger_version",
+            "sha256",
+            "added_at",
+            "rows",
+        ),
+        generated=True,
+        labels=(
+            ("bureau_name", "教育局"),
+            ("taken_at", "数据时间（北京时间）"),
+            ("program_version", "程序版本"),
+            ("schema_version", "自查申报表单版本"),
+            ("sha256", "下载文件 SHA-256"),
+            ("added_at", "汇入时间"),
+            ("rows", "各表行数"),
+        ),
+    ),
+}
+
+
+def download_tables() -> dict[str, PublicTable]:
+    """Every table a download may hold, the upper level's first (read afresh: PUBLIC_TABLES is
+    the one list, and a test may change it)."""
+    return {**UPPER_TABLES, **PUBLIC_TABLES}
+
+
+def _public(table: str) -> PublicTable | None:
+    return PUBLIC_TABLES.get(table) or UPPER_TABLES.get(table)
+
+
 def public_columns(table: str) -> frozenset[str]:
     """The columns of `table` that may leave in a download; none for a table not on the list."""
-    return PUBLIC_TABLES[table].public_columns if table in PUBLIC_TABLES else frozenset()
+    public = _public(table)
+    return public.public_columns if public is not None else frozenset()
 
 
 # Headers of the columns that are not model fields.
 FIXED_COLUMNS = {
+    "region_code": "行政区划代码",
+    "region_name": "县（区）",
     "id": "序号",
     "school_code": "学校代码",
     "version": "版本",
@@ -180,20 +228,25 @@ NOTES = {
     "value": "JSON",
     "detail": "JSON",
     "late": "晚于县里规定的截止时间提交：1 是，0 否",
+    "region_code": "六位数字；市级、省级汇总下载中，每行属于哪个县（区）",
+    "sha256": "所汇入的县级下载文件的指纹，可据此核对是哪一份下载",
+    "rows": "JSON：所汇入的县级下载中每个表的行数",
 }
 
 
 def table_name(table: str) -> str:
-    return PUBLIC_TABLES[table].title if table in PUBLIC_TABLES else table
+    public = _public(table)
+    return public.title if public is not None else table
 
 
 def table_description(table: str) -> str:
-    return PUBLIC_TABLES[table].description if table in PUBLIC_TABLES else ""
+    public = _public(table)
+    return public.description if public is not None else ""
 
 
 def column_label(table: str, column: str) -> str:
     """The Chinese header of a column of a downloaded table."""
-    public = PUBLIC_TABLES.get(table)
+    public = _public(table)
     if public is not None and column in dict(public.labels):
         return dict(public.labels)[column]
     if public is not None and public.model is not None and column in public.model.model_fields:

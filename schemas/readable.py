@@ -19,7 +19,16 @@ from .verdict import VERDICT_LABELS, gaps_in_words
 TICK_WORDS = {1: "是", 0: "否"}
 BEIJING_OFFSET = "+08:00"
 # Columns that are not model fields and hold a moment (ISO text with its offset).
-MOMENTS = {"submitted_at", "created_at", "updated_at", "access_code_issued_at", "uploaded_at", "at"}
+MOMENTS = {
+    "submitted_at",
+    "created_at",
+    "updated_at",
+    "access_code_issued_at",
+    "uploaded_at",
+    "at",
+    "taken_at",
+    "added_at",
+}
 # What each action of the audit log did; a code not here is shown as it is stored.
 ACTIONS = {
     "access_codes.issue": "发放访问码",

@@ -106,3 +106,32 @@ def admin(client, db):
     create_admin(db)
     assert login(client).status_code == 302
     return client
+
+
+# --- above the county: a province instance and its counties' downloads (tests/region_support.py)
+
+
+@pytest.fixture(scope="module")
+def county_downloads(tmp_path_factory):
+    """Three counties' SQLite downloads, made once per test module: {region code: file}."""
+    from tests.region_support import make_downloads
+
+    return make_downloads(tmp_path_factory.mktemp("counties"))
+
+
+@pytest.fixture
+def province(tmp_path, county_downloads):
+    """A province instance holding the three downloads, with a bureau admin and an inspector."""
+    from tests.region_support import make_province
+
+    return make_province(tmp_path, county_downloads)
+
+
+@pytest.fixture
+def chief(province):
+    """A client logged in to the province as its bureau admin."""
+    from tests.bureau_support import login
+
+    client = province.test_client()
+    assert login(client).status_code == 302
+    return client

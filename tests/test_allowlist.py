@@ -32,7 +32,8 @@ PRIVATE_TABLES = {
     "sessions",
     "_sqlite_migrations",
     *storage.DERIVED_TABLES,
-    *storage.ROLLUP_TABLES,  # the upper level's roll-up: not exported yet
+    *storage.ROLLUP_TABLES,  # the upper level's roll-up: leaves in its own download (storage/region.py)
+    storage.region.TALLIES,  # worked out from the roll-up for the upper level's console
 }
 SECRET_COLUMNS = {"access_code_hash", "pledge_token", "password_hash"}
 

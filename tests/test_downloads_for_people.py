@@ -247,6 +247,7 @@ def test_the_sqlite_download_keeps_the_codes_and_carries_the_dictionary_as_table
         conn.close()
     assert role == ("身份", about.codes_in_words("pledges", "role"))
     assert set(info) == {
+        "level",
         "region_code",
         "region_name",
         "bureau_name",
@@ -269,7 +270,8 @@ def test_the_download_names_its_county_by_code_and_the_versions_it_was_written_u
     finally:
         conn.close()
     deployment = admin.application.config["DEPLOYMENT"]
-    assert (info["region_code"], info["region_name"], info["bureau_name"]) == (
+    assert (info["level"], info["region_code"], info["region_name"], info["bureau_name"]) == (
+        "county",
         deployment.region_code,
         deployment.region_name,
         deployment.bureau_name,

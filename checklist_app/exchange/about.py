@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from schemas import PLEDGE_VERSION, SCHEMA_VERSION, Condition, clock, readable
-from schemas.dictionary import PUBLIC_TABLES, column_description, column_label, public_columns, table_name
+from schemas.deployment import REGION_TITLES
+from schemas.dictionary import (
+    COUNTY_COLUMNS,
+    column_description,
+    column_label,
+    download_tables,
+    public_columns,
+    table_name,
+)
 from schemas.ledger import LEDGER_VERSION
 
 DISTRIBUTION = "county-reopening-portal"
@@ -49,17 +57,21 @@ class Origin:
     region_name: str
     bureau_name: str
     taken_at: dt.datetime  # Beijing time
+    level: str = "county"  # a city's or a province's download holds its counties' rows
 
     @classmethod
     def now(cls, deployment) -> Origin:
         """Taken now, by the deployment `county.toml` describes."""
-        return cls(deployment.region_code, deployment.region_name, deployment.bureau_name, clock.now())
+        return cls(
+            deployment.region_code, deployment.region_name, deployment.bureau_name, clock.now(), deployment.level
+        )
 
     def rows(self) -> list[tuple[str, str, str]]:
         return [
-            ("region_name", "县（区）", self.region_name),
+            ("level", "行政级别", self.level),
+            ("region_name", REGION_TITLES[self.level], self.region_name),
             ("region_code", "行政区划代码", self.region_code),
-            ("bureau_name", "教育局", self.bureau_name),
+            ("bureau_name", "教育局" if self.level == "county" else "教育行政部门", self.bureau_name),
             ("taken_at", "数据时间（北京时间）", self.taken_at.isoformat(timespec="seconds")),
             ("program_version", "程序版本", program_version()),
             ("schema_version", "自查申报表单版本", str(SCHEMA_VERSION)),
@@ -85,11 +97,12 @@ def codes_in_words(table: str, column: str) -> str:
 
 def dictionary_rows(conn: sqlite3.Connection) -> list[tuple]:
     """One row per public column of every public table the file at `conn` holds, in the
-    allowlist's order, typed as the file types it."""
+    allowlist's order, typed as the file types it; an upper level's tables with their county
+    first."""
     rows = []
-    for table in PUBLIC_TABLES:
+    for table in download_tables():
         listed = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
-        for column in [r for r in listed if r[1] in public_columns(table)]:
+        for column in [r for r in listed if r[1] in public_columns(table) or r[1] in COUNTY_COLUMNS]:
             name = column[1]
             note = KIND_WORDS.get(readable.kind(table, name), "")
             description = column_description(table, name) + (f"；{note}" if note else "")

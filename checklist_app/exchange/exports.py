@@ -28,7 +28,8 @@ from typing import Any, Iterator
 import xlsxwriter
 
 from schemas import readable
-from schemas.dictionary import PUBLIC_TABLES, column_label, public_columns, table_name
+from schemas.deployment import LEVEL_WORDS, is_upper
+from schemas.dictionary import COUNTY_COLUMNS, column_label, download_tables, public_columns, table_name
 
 from .. import storage
 from .about import Origin, add_to_snapshot, for_people
@@ -51,8 +52,10 @@ def download_name(stem: str, extension: str, when: dt.datetime) -> str:
 
 def export(db, workdir: Path, kind: str, origin: Origin) -> Path:
     """A snapshot of the live database, with its data dictionary, as `kind` (sqlite, xlsx or
-    csv.zip), made in `workdir`: the one way the web download and the command line export."""
-    snapshot = storage.snapshot(db, Path(workdir) / "snapshot.sqlite")
+    csv.zip), made in `workdir`: the one way the web download and the command line export. At
+    a city or a province the snapshot is of its counties' rows (`storage.region_snapshot`)."""
+    take = storage.region_snapshot if is_upper(origin.level) else storage.snapshot
+    snapshot = take(db, Path(workdir) / "snapshot.sqlite")
     add_to_snapshot(snapshot, origin)
     if kind == "csv.zip":
         return write_csv_zip(snapshot, Path(workdir) / "export.zip")
@@ -80,12 +83,13 @@ def relations(conn: sqlite3.Connection) -> list[str]:
     """The snapshot's tables and views that are on the allowlist, in its order (less the two
     the 说明 sheet shows)."""
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    return [name for name in PUBLIC_TABLES if name in names and name not in ABOUT_TABLES]
+    return [name for name in download_tables() if name in names and name not in ABOUT_TABLES]
 
 
 def columns(conn: sqlite3.Connection, relation: str) -> list[str]:
-    """The relation's public columns, in the snapshot's order."""
-    public = public_columns(relation)
+    """The relation's public columns, in the snapshot's order (an upper level's: its county
+    first)."""
+    public = public_columns(relation) | set(COUNTY_COLUMNS)
     return [r[1] for r in conn.execute(f'PRAGMA table_info("{relation}")') if r[1] in public]
 
 
@@ -109,8 +113,9 @@ def about_rows(conn: sqlite3.Connection) -> tuple[list[list], list[str], list[tu
     names = columns(conn, "data_dictionary")
     if not names:
         return [], [], []
+    shown = {"taken_at": readable.moment, "level": lambda level: LEVEL_WORDS.get(level, level)}
     info = [
-        [title, readable.moment(value) if item == "taken_at" else value]
+        [title, shown[item](value) if item in shown else value]
         for item, title, value in conn.execute("SELECT item, title, value FROM download_info ORDER BY rowid")
     ]
     dictionary = [for_people(r) for r in rows(conn, "data_dictionary")]

@@ -92,6 +92,9 @@ from .pledges import (  # noqa: F401
     roster_status,
     signed_in,
 )
+from .region import (  # noqa: F401
+    region_snapshot,
+)
 from .retention import (  # noqa: F401
     purge_before,
 )

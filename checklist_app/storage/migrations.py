@@ -20,6 +20,7 @@ from .derived import (
     stored_standings_basis,
     tallies_agree,
 )
+from .region import create_tallies
 from .rollup import create_counties_table, follow_allowlist
 from .settings import load_settings
 
@@ -216,6 +217,14 @@ def m007_rollup(db: sqlite_utils.Database) -> None:
     tables of public tables and columns added later (`follow_allowlist`)."""
     create_counties_table(db)
     follow_allowlist(db)
+
+
+@MIGRATIONS()
+def m008_region_console(db: sqlite_utils.Database) -> None:
+    """What the upper level's console reads fast (storage/region.py): each school's tallies,
+    counted by a trigger as its county's download is taken in, and indexes on the rollup
+    tables."""
+    create_tallies(db)
 
 
 def add_model_columns(db: sqlite_utils.Database, models=TABLE_MODELS) -> list[str]:
