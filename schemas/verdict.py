@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from functools import cache
-from typing import Collection, NamedTuple
+from typing import ClassVar, Collection, NamedTuple
 
 from .base import Condition, meta
 from .readiness import Declaration
@@ -34,6 +34,7 @@ class Gap:
     condition: str
     policy_url: str  # path on the policy site, e.g. "/prevention/management/#校园管理"
     requirement: str
+    contradicted: ClassVar[bool] = False  # found 不符 by an inspection (schemas.inspection.ContradictedGap)
 
     def as_dict(self) -> dict:
         return asdict(self)
