@@ -218,15 +218,20 @@ def inspection_state(
     inspected_version: int | None,
     findings: Iterable[Finding] = (),
     rectify_by: str | None = None,
+    confirmed: int | None = None,
 ) -> InspectionState:
     """The 核查 state of a school whose latest version is `latest_version`, from its latest
     inspection (of `inspected_version`, None for none): 未核查; 待复查 when the school has declared
     a version after the one inspected (whatever that inspection found: a later version never
-    inherits 核查相符); else 核查不符 when any item was found 不符, 核查相符 when none was."""
+    inherits 核查相符); else 核查不符 when any item was found 不符, 核查相符 when none was.
+
+    `confirmed`: how many items were found 相符, when `findings` leaves them out (a county's
+    standings are worked out from counts, not from every finding)."""
     if inspected_version is None:
         return NOT_INSPECTED
     findings = tuple(findings)
-    confirmed = sum(f.finding == CONFIRMED for f in findings)
+    if confirmed is None:
+        confirmed = sum(f.finding == CONFIRMED for f in findings)
     if latest_version > inspected_version:
         return InspectionState(RECHECK, confirmed, inspected_version)
     contradicted = tuple(f for f in findings if f.finding == CONTRADICTED)

@@ -28,6 +28,7 @@ ACTIONS = {
     "team.create": "创建检查组",
     "declaration.submit": "提交申报",
     "export.download": "下载数据",
+    "inspection.submit": "提交核查结果",
     "ledger.correct": "更正台账日报",
     "ledger.demo": "载入演示台账",
     "login.failure": "登录失败",

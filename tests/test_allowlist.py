@@ -28,6 +28,9 @@ PRIVATE_TABLES = {
     "login_throttles",
     "inspection_teams",  # inspection teams: not exported yet
     "team_schools",
+    "inspections",  # inspections: not exported yet
+    "inspection_findings",
+    "inspection_drafts",
     "pledge_browsers",
     "sessions",
     "_sqlite_migrations",

@@ -309,6 +309,7 @@ class County:
 
     rows: list[SchoolRow]
     unsigned: list[dict] | None
+    overdue: list[dict]
     counts: dict[str, int]
     choices: dict[str, list[str]]
     readiness_chart: str
@@ -316,12 +317,13 @@ class County:
     completion_left_out: int
 
 
-def county_now(schools: list[SchoolRow], unsigned: list[dict] | None) -> County:
+def county_now(schools: list[SchoolRow], unsigned: list[dict] | None, overdue: list[dict]) -> County:
     """The county from `storage.county_overview(…, make=SchoolRow._make)`."""
     completion_svg, left_out = completion_chart(schools)
     return County(
         rows=schools,
         unsigned=unsigned,
+        overdue=overdue,
         counts=counts(schools),
         choices=choices(schools),
         readiness_chart=readiness_chart(schools),

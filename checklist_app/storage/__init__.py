@@ -49,6 +49,7 @@ from .declarations import (  # noqa: F401
 from .derived import (  # noqa: F401
     DERIVED_TABLES,
     fresh_standings,
+    inspection_states,
     recompute_derived,
     rules_digest,
     stale_standings,
@@ -58,6 +59,19 @@ from .derived import (  # noqa: F401
     stored_verdict,
     tallies_agree,
     verdict_now,
+)
+from .inspections import (  # noqa: F401
+    InspectionRefused,
+    inspection_by_id,
+    inspection_by_submit_key,
+    inspection_findings,
+    inspection_state_of,
+    latest_inspection,
+    load_inspection_draft,
+    overdue_rectifications,
+    record_inspection,
+    save_inspection_draft,
+    school_inspections,
 )
 from .ledger import (  # noqa: F401
     last_ledger_report,

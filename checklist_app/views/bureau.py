@@ -122,12 +122,13 @@ def county_now(db, settings: CountySettings) -> county.County:
     database it is shown for.
     """
     limit = county.UNSIGNED_NAMES_LIMIT
-    key = (data_version(), settings.model_dump_json(), limit)
+    today = clock.today()  # a rectification falls overdue at midnight, with no write
+    key = (data_version(), settings.model_dump_json(), limit, today)
     kept = current_app.extensions.setdefault("county_now", {"lock": threading.Lock(), "key": None})
     with kept["lock"]:  # one request reads it; the others wait for it rather than repeat it
         if kept["key"] != key:
             kept["county"] = county.county_now(
-                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.SchoolRow._make)
+                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.SchoolRow._make, today=today)
             )
             kept["key"] = key
         return kept["county"]
