@@ -151,7 +151,7 @@ def test_a_contradicted_item_makes_the_school_not_ready_in_its_stored_standing(c
     assert row["verdict_own"] == "ready" and row["verdict_now"] == "not_ready" and row["legal_gaps_now"] == 1
     assert row["inspection"] == "contradicted" and row["rectify_by"] == TODAY.isoformat()
     assert storage.stale_standings(county) == []  # stored by the verb, not worked out on reading
-    state = storage.inspection_state_of(county, "A1")
+    state = storage.latest_standing(county, "A1", storage.load_settings(county)).inspection
     assert [f.field for f in state.contradicted] == ["duty_rota"]
 
 
@@ -159,7 +159,7 @@ def test_a_confirmed_inspection_counts_the_items_found_to_match(county):
     record(county, duty_rota="confirmed", closed_management="confirmed")
     row = standing_row(county, "A1")
     assert (row["verdict_now"], row["inspection"], row["inspected_items"]) == ("ready", "confirmed", 2)
-    assert storage.inspection_state_of(county, "A1").label == "已核查2项，均相符"
+    assert storage.latest_standing(county, "A1", storage.load_settings(county)).inspection.label == "已核查2项，均相符"
 
 
 @pytest.mark.parametrize("found", ["confirmed", ("contradicted", "无排班表", TODAY)])
@@ -168,12 +168,12 @@ def test_a_later_version_is_to_be_rechecked_and_its_own_verdict_counts(county, f
     declare(county, "A1")
     row = standing_row(county, "A1")
     assert (row["version"], row["inspection"], row["verdict_now"], row["rectify_by"]) == (2, "recheck", "ready", None)
-    assert storage.inspection_state_of(county, "A1").label == "待复查"
+    assert storage.latest_standing(county, "A1", storage.load_settings(county)).inspection.label == "待复查"
 
 
 def test_a_school_without_an_inspection_is_uninspected(county):
     assert standing_row(county, "A1")["inspection"] == "uninspected"
-    assert storage.inspection_state_of(county, "A1").label == "未核查"
+    assert storage.latest_standing(county, "A1", storage.load_settings(county)).inspection.label == "未核查"
 
 
 def test_overdue_rectifications_are_passed_deadlines_with_no_new_version(county):

@@ -266,6 +266,15 @@ def fresh_standings(db, settings: CountySettings, codes: list[str] | None = None
     return {row["school_code"]: standing_of(row, settings, states[row["school_code"]]) for row in rows}
 
 
+def latest_standing(db, school_code: str, settings: CountySettings) -> schemas.Standing | None:
+    """The school's standing now: its latest version under `settings`, with its 核查 state (None
+    for a school that has not declared)."""
+    row = next(_latest_rows(db, [school_code]), None)
+    if row is None:
+        return None
+    return standing_of(row, settings, inspection_states(db, {school_code: row["version"]})[school_code])
+
+
 def refresh_standings(db, codes: list[str] | None = None) -> None:
     """Work out and store the standings of `codes` (every school when None) under the stored
     settings. Call inside the write transaction of the change they follow."""

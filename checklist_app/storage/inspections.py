@@ -17,7 +17,7 @@ from schemas.inspection import CONTRADICTED, InspectionFields, findings_of
 from .audit import audit
 from .columns import to_row
 from .connection import insert_sql, query_one, query_rows, transaction
-from .derived import inspection_states, refresh_standings
+from .derived import refresh_standings
 
 
 class InspectionRefused(ValueError):
@@ -144,14 +144,6 @@ def school_inspections(db, school_code: str) -> list[dict]:
 
 def latest_inspection(db, school_code: str) -> dict | None:
     return query_one(db, "SELECT * FROM inspections WHERE school_code = ? ORDER BY id DESC LIMIT 1", [school_code])
-
-
-def inspection_state_of(db, school_code: str) -> schemas.inspection.InspectionState:
-    """The school's 核查 state now (未核查 for a school that has not declared)."""
-    latest = query_one(db, "SELECT MAX(version) AS version FROM declarations WHERE school_code = ?", [school_code])
-    if not latest["version"]:
-        return schemas.inspection.NOT_INSPECTED
-    return inspection_states(db, {school_code: latest["version"]})[school_code]
 
 
 def overdue_rectifications(db, today) -> list[dict]:
