@@ -13,6 +13,7 @@ from typing import Any, Callable
 from . import clock
 from .base import base_type, is_tick, meta
 from .dictionary import PUBLIC_TABLES
+from .inspection import FINDINGS, judged_items
 from .settings import CountySettings
 from .verdict import VERDICT_LABELS, gaps_in_words
 
@@ -43,6 +44,8 @@ ACTIONS = {
     "settings.change": "修改县级设置",
 }
 SETTING_TITLES = {name: info.title for name, info in CountySettings.model_fields.items()}
+# The codes of a finding's own columns: the item it is of (a column of `declarations`) and what was found.
+FINDING_CODES = {"field": dict(judged_items()), "finding": FINDINGS}
 
 
 def _field(table: str, column: str):
@@ -64,6 +67,7 @@ def codes(table: str, column: str) -> dict[Any, str]:
         "late": TICK_WORDS,
         "action": ACTIONS,
         "key": SETTING_TITLES if table == "settings" else {},
+        **(FINDING_CODES if table == "inspection_findings" else {}),
     }.get(column, {})
 
 

@@ -26,10 +26,8 @@ PRIVATE_TABLES = {
     "declaration_drafts",
     "login_failures",
     "login_throttles",
-    "inspection_teams",  # inspection teams: not exported yet
+    "inspection_teams",  # who looks after which school; each inspection names its team
     "team_schools",
-    "inspections",  # inspections: not exported yet
-    "inspection_findings",
     "inspection_drafts",
     "pledge_browsers",
     "sessions",
