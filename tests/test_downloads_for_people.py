@@ -162,6 +162,23 @@ def test_every_action_the_code_audits_has_its_words():
     assert audited <= set(readable.ACTIONS)
 
 
+def test_every_team_assignment_and_inspection_is_audited_and_the_xlsx_says_it_in_words(admin, db, county, tmp_path):
+    entries = storage.audit_entries(db, ("team.create", "team.assign", "inspection.submit"))
+    assert [(e["action"], e["target"]) for e in reversed(entries)] == [
+        ("team.create", TEAM),
+        ("team.assign", TEAM),
+        ("inspection.submit", CODE),
+    ]
+    assert entries[1]["detail"] == {"codes": [CODE]}
+    assert entries[0]["detail"]["contradicted"] == ["duty_rota"]
+    book = workbook(admin.get(XLSX).data, tmp_path)
+    shown = {
+        (r[label("audit_log", "action")].value, r[label("audit_log", "target")].value)
+        for r in sheet_rows(book, "audit_log")
+    }
+    assert {("创建检查组", TEAM), ("分配检查组学校", TEAM), ("提交核查结果", CODE)} <= shown
+
+
 def test_xlsx_settings_are_values_not_json(admin, county, tmp_path):
     book = workbook(admin.get(XLSX).data, tmp_path)
     settings = {r[label("settings", "key")].value: r[label("settings", "value")] for r in sheet_rows(book, "settings")}
