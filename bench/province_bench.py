@@ -14,7 +14,15 @@ Timed, each on the generated database:
 - the dashboard: GET /bureau/ through the Flask test client, logged in as a bureau admin: the
   first view after a write (a pledge signed or a declaration submitted through `storage` on
   another connection just before; the dashboard keeps what it read only until the next commit),
-  and a repeat view with no write in between;
+  and a repeat view with no write in between; then the same again, in the same run and process,
+  once every school that declared has one inspection (检查核实) by the team of its county, and
+  the ratio of the two. The first `RECORDED_INSPECTIONS` inspections go through
+  `storage.record_inspection` itself, the rest are bulk-inserted (one `executemany` per table)
+  and followed by `storage.recompute_derived`, which works the 核查 state out with the very
+  function `record_inspection` calls; the bench checks that the standings the verb stored are
+  the ones the bulk path leaves, and that none is stale. Of the inspections, most find the items
+  they checked 相符, about a quarter find one item 不符 (half of those past their 整改期限), and
+  some are of a school's previous version (待复查);
 - one school's 未签名单: GET /school/staff/ logged in as a school with about 50 roster rows
   (and `storage.roster_status` alone);
 - a snapshot (`storage.snapshot`): MB/s = the snapshot's size / seconds;
@@ -23,8 +31,9 @@ Timed, each on the generated database:
   resident memory (VmHWM from /proc: the whole Python process, interpreter and imports
   included; not ru_maxrss, which on Linux carries the parent's peak over the fork).
 
-It prints figures. It asserts only that each page answered and that each dashboard view did
-what it is timed as (read the county again after a write, not on a repeat view).
+It prints figures. It asserts only that each page answered, that each dashboard view did what
+it is timed as (read the county again after a write, not on a repeat view) and that the bulk
+inspections left the standings as the verb does.
 
     python bench/province_bench.py          # small: 500 schools, 20,000 pledges, XLSX of 10,000
     python bench/province_bench.py --full   # 20,000 schools, 1,000,000 pledges, XLSX of 500,000
@@ -33,6 +42,7 @@ what it is timed as (read the county again after a write, not on a repeat view).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import itertools
 import json
 import os
@@ -51,7 +61,18 @@ sys.path.insert(0, str(REPO_ROOT))
 import schemas  # noqa: E402
 from checklist_app import create_app, storage  # noqa: E402
 from checklist_app.web import auth, serving  # noqa: E402
-from schemas import BUREAU_KIND, DECLARING_KINDS, CountySettings, Declaration, Pledge, examples, verdict  # noqa: E402
+from schemas import BUREAU_KIND, DECLARING_KINDS, CountySettings, Declaration, Pledge, clock, examples, verdict  # noqa: E402
+from schemas.inspection import (  # noqa: E402
+    CONFIRMED,
+    CONTRADICTED,
+    STATE_LABELS,
+    Inspection,
+    InspectionFields,
+    finding_field,
+    findings_of,
+    judged_items,
+    note_field,
+)
 
 TARGETS = {"dashboard_ms": 300, "unsigned_ms": 100, "snapshot_mb_s": 200, "xlsx_s": 30, "xlsx_mb": 300}
 ADMIN, PASSWORD = "bench", "bench-password-1"
@@ -64,6 +85,8 @@ UNSIGNED_PER_SCHOOL = 5
 DECLARED_SHARE = 0.85
 READY_SHARE = 0.7
 REPEATS = 5
+SCHOOLS_PER_TEAM = 200  # one inspection team per generated county
+RECORDED_INSPECTIONS = 20  # through storage.record_inspection; the rest in bulk
 
 
 @dataclass(frozen=True)
@@ -278,6 +301,131 @@ def measured_school(scale: Scale) -> str:
     return school_code(best)
 
 
+# --- one inspection per school ---------------------------------------------------------------
+
+
+def team_name(s: int) -> str:
+    return f"第{s // SCHOOLS_PER_TEAM + 1}检查组"
+
+
+def inspection_templates() -> dict[str, Inspection]:
+    """The inspections the teams make, each validated by the model: items found 相符 (the first
+    ten, or every one), and one found 不符 with its 整改期限 passed or still to come."""
+    today = clock.today()
+    items = [name for name, _label in judged_items()]
+    whole = {"inspected_on": today - dt.timedelta(days=5), "inspectors": "张三、李四"}
+
+    def found(confirmed, contradicted=None, rectify_by=None) -> Inspection:
+        answers = {**whole, **{finding_field(name): CONFIRMED for name in confirmed}}
+        if contradicted:
+            answers |= {finding_field(contradicted): CONTRADICTED, note_field(contradicted): "值班表未张贴"}
+            answers |= {"rectify_by": rectify_by, "summary": "请按期整改，整改后重新申报。"}
+        return Inspection.model_validate(answers)
+
+    return {
+        "partial": found(items[:10]),
+        "every": found(items),
+        "overdue": found(items[:3], "duty_rota", today - dt.timedelta(days=1)),
+        "due": found(items[:3], "duty_rota", today + dt.timedelta(days=5)),
+    }
+
+
+def inspection_plan(s: int, versions: int) -> tuple[str, int]:
+    """The school's inspection: which template, and of which of its `versions`."""
+    share = s * 53 % 100
+    if share < 10 and versions > 1:
+        return "partial", versions - 1  # the school declared again since: 待复查
+    if share < 35:
+        return ("overdue" if s % 2 else "due"), versions
+    return ("every" if share > 90 else "partial"), versions
+
+
+def add_inspections(path: Path, scale: Scale) -> dict:
+    """Assign every school to its county's team and give every school that declared one
+    inspection: the first RECORDED_INSPECTIONS through `storage.record_inspection`, the rest
+    bulk-inserted, then `storage.recompute_derived`. Checks that the bulk path leaves the
+    standings the verb stored; returns counts and seconds."""
+    db = storage.open_db(path)
+    db.conn.execute("PRAGMA synchronous = OFF")
+    started = time.perf_counter()
+    stamp = clock.timestamp()
+    db.conn.execute("BEGIN IMMEDIATE")
+    teams = sorted({team_name(s) for s in range(scale.schools)})
+    insert_rows(db, "inspection_teams", ["name", "created_at"], ((t, stamp) for t in teams))
+    insert_rows(
+        db,
+        "team_schools",
+        ["school_code", "team", "assigned_at"],
+        ((school_code(s), team_name(s), stamp) for s in range(scale.schools) if not is_bureau(s)),
+    )
+    db.conn.execute("COMMIT")
+    versions = dict(db.conn.execute("SELECT school_code, MAX(version) FROM declarations GROUP BY school_code"))
+    templates = inspection_templates()
+    plan = {code: inspection_plan(int(code[1:]), n) for code, n in versions.items()}
+    recorded = [code for code in sorted(plan) if plan[code][1] == versions[code]][:RECORDED_INSPECTIONS]
+    for code in recorded:  # the verb inspects a school's latest version only
+        template, version = plan[code]
+        storage.record_inspection(
+            db, code, team_name(int(code[1:])), version, templates[template], "bench", f"bench-{code}"
+        )
+    verb_stored = stored_standings(db, recorded)
+
+    rows = {name: to_inspection_row(t) for name, t in templates.items()}
+    findings = {name: [(f.field, f.finding, f.note) for f in findings_of(t)] for name, t in templates.items()}
+    (last_id,) = db.conn.execute("SELECT MAX(id) FROM inspections").fetchone()
+    bulk = [code for code in sorted(plan) if code not in set(recorded)]
+    ids = {code: last_id + n for n, code in enumerate(bulk, start=1)}
+    columns = ["id", "school_code", "team", "declaration_version", *rows["partial"], "submitted_at", "inspector"]
+    db.conn.execute("BEGIN IMMEDIATE")
+    insert_rows(
+        db,
+        "inspections",
+        [*columns, "submit_key"],
+        (
+            (ids[c], c, team_name(int(c[1:])), plan[c][1], *rows[plan[c][0]].values(), stamp, "bench", f"bench-{c}")
+            for c in bulk
+        ),
+    )
+    count = insert_rows(
+        db,
+        "inspection_findings",
+        ["inspection_id", "field", "finding", "note"],
+        ((ids[c], *finding) for c in bulk for finding in findings[plan[c][0]]),
+    )
+    derive_started = time.perf_counter()
+    storage.recompute_derived(db)  # the 核查 state of every school, as record_inspection works it out
+    derive_s = time.perf_counter() - derive_started
+    db.conn.execute("COMMIT")
+    db.conn.execute("ANALYZE")
+    seconds = time.perf_counter() - started
+    assert stored_standings(db, recorded) == verb_stored, "the bulk path left other standings than the verb"
+    assert storage.stale_standings(db) == [], "standings left stale"
+    states = dict(db.conn.execute("SELECT inspection, COUNT(*) FROM school_standings GROUP BY inspection"))
+    overdue = len(storage.overdue_rectifications(db, clock.today()))
+    db.close()
+    return {
+        "inspections": len(plan),
+        "findings": count + RECORDED_INSPECTIONS * len(judged_items()),
+        "seconds": seconds,
+        "derive_s": derive_s,
+        "states": states,
+        "overdue": overdue,
+    }
+
+
+def to_inspection_row(inspection: Inspection) -> dict:
+    """The whole inspection's columns, as `record_inspection` stores them."""
+    return storage.to_row(InspectionFields.model_validate(inspection.model_dump()))
+
+
+def stored_standings(db, codes: list[str]) -> dict[str, tuple]:
+    marks = ", ".join("?" * len(codes))
+    return {
+        row[0]: row[1:]
+        for row in db.conn.execute(f"SELECT * FROM school_standings WHERE school_code IN ({marks})", codes)
+    }
+
+
 # --- timing ----------------------------------------------------------------------------------
 
 
@@ -331,10 +479,9 @@ def writes(path: Path, scale: Scale):
         db.close()
 
 
-def time_dashboard(app, path: Path, scale: Scale) -> dict:
-    """The first view in the process; then REPEATS views each right after a write; then
+def time_dashboard(app, bureau, written) -> dict:
+    """The first view; then REPEATS views each right after a write (from `written`); then
     REPEATS views with no write between them."""
-    bureau = logged_in_client(app, "/bureau/login", {"username": ADMIN, "password": PASSWORD})
 
     def view(afresh: bool) -> tuple[float, int]:
         """One view, in ms; `afresh`: whether the view must read the county again (it keeps one
@@ -349,19 +496,21 @@ def time_dashboard(app, path: Path, scale: Scale) -> dict:
 
     first, size = view(afresh=True)
     after_write, kinds = [], []
-    written = writes(path, scale)
     for _ in range(REPEATS):
         kinds.append(next(written))
         after_write.append(view(afresh=True)[0])
-    written.close()
     repeat = [view(afresh=False)[0] for _ in range(REPEATS)]
     return {"first": first, "after_write": after_write, "kinds": kinds, "repeat": repeat, "size": size}
 
 
 def time_pages(path: Path, code: str, scale: Scale) -> dict:
+    """The dashboard, the 未签名单, then the dashboard again once every school has an
+    inspection: one app, one bureau login and one stream of writes throughout."""
     app = create_app({"DATABASE": str(path), "SECRET_KEY": "province-bench"})
     serving.freeze_startup_objects()  # as each server worker does once its app is made
-    figures = {"dashboard": time_dashboard(app, path, scale)}
+    bureau = logged_in_client(app, "/bureau/login", {"username": ADMIN, "password": PASSWORD})
+    written = writes(path, scale)
+    figures = {"dashboard": time_dashboard(app, bureau, written)}
     school = logged_in_client(app, "/school/login", {"school_code": code, "access_code": "ACCESS"})
 
     def staff_page():
@@ -375,6 +524,9 @@ def time_pages(path: Path, code: str, scale: Scale) -> dict:
         figures["roster_status"] = timed(lambda: storage.roster_status(db, code))
     finally:
         db.close()
+    figures["inspections"] = add_inspections(path, scale)
+    figures["dashboard_inspected"] = time_dashboard(app, bureau, written)
+    written.close()
     return figures
 
 
@@ -440,6 +592,25 @@ def verdict_word(met: bool) -> str:
     return "met" if met else "NOT met"
 
 
+def ratio(times: list[float], base: list[float]) -> float:
+    return statistics.median(times) / statistics.median(base)
+
+
+def dashboard_line(what: str, board: dict, first: str) -> str:
+    after, repeat = statistics.median(board["after_write"]), statistics.median(board["repeat"])
+    worst = max(board["after_write"])
+    kinds = ", ".join(f"{board['kinds'].count(k)} {k}s" for k in sorted(set(board["kinds"])))
+    return (
+        f"{what}: {after:.0f} ms median first view after a write "
+        f"(slowest {worst:.0f} ms; {REPEATS} views, each after one write: {kinds}); {repeat:.0f} ms median "
+        f"repeat view ({REPEATS} views, no write between); {board['first']:.0f} ms the {first}; "
+        f"page {board['size'] / 1e6:.2f} MB — target < {TARGETS['dashboard_ms']} ms: first view after a write "
+        + verdict_word(worst < TARGETS["dashboard_ms"])
+        + ", repeat view "
+        + verdict_word(repeat < TARGETS["dashboard_ms"])
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="20,000 schools, 1,000,000 pledges, XLSX of 500,000")
@@ -470,18 +641,27 @@ def main() -> None:
 
         code = measured_school(scale)
         pages = time_pages(province, code, scale)
-        board = pages["dashboard"]
-        after, repeat = statistics.median(board["after_write"]), statistics.median(board["repeat"])
-        worst = max(board["after_write"])
-        kinds = ", ".join(f"{board['kinds'].count(k)} {k}s" for k in sorted(set(board["kinds"])))
+        board, inspected = pages["dashboard"], pages["dashboard_inspected"]
+        print(dashboard_line(f"dashboard (GET /bureau/, {scale.schools} schools)", board, "first view in the process"))
+        added = pages["inspections"]
+        states = "; ".join(f"{STATE_LABELS[k]} {n}" for k, n in sorted(added["states"].items()))
         print(
-            f"dashboard (GET /bureau/, {scale.schools} schools): {after:.0f} ms median first view after a write "
-            f"(slowest {worst:.0f} ms; {REPEATS} views, each after one write: {kinds}); {repeat:.0f} ms median "
-            f"repeat view ({REPEATS} views, no write between); {board['first']:.0f} ms the first view in the process; "
-            f"page {board['size'] / 1e6:.2f} MB — target < {TARGETS['dashboard_ms']} ms: first view after a write "
-            + verdict_word(worst < TARGETS["dashboard_ms"])
-            + ", repeat view "
-            + verdict_word(repeat < TARGETS["dashboard_ms"])
+            f"inspections: {added['inspections']} ({added['findings']} findings; {RECORDED_INSPECTIONS} through "
+            f"storage.record_inspection, the rest bulk-inserted) in {added['seconds']:.1f} s, of which "
+            f"storage.recompute_derived {added['derive_s']:.1f} s; standings: {states}; "
+            f"{added['overdue']} overdue rectifications; the verb's standings kept by the bulk path"
+        )
+        print(
+            dashboard_line(
+                f"dashboard with inspections (GET /bureau/, {scale.schools} schools, {added['inspections']} inspections)",
+                inspected,
+                "first view after they were added",
+            )
+        )
+        print(
+            "dashboard with/without inspections: "
+            f"first view after a write {ratio(inspected['after_write'], board['after_write']):.2f}×, "
+            f"repeat view {ratio(inspected['repeat'], board['repeat']):.2f}×"
         )
         first, median, _ = pages["unsigned_page"]
         _, status_ms, status = pages["roster_status"]

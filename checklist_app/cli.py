@@ -77,6 +77,8 @@ def demo(if_empty: bool) -> None:
     click.echo("已载入示例县（所有名称标有“示例”）。以下登录信息只显示这一次，请记下：")
     base = links.base_url(app.config)
     click.echo(f"  教育局工作台 {base}/bureau/login  用户名 {user}  密码 {password}")
+    for inspector, inspector_password, team in logins["inspectors"]:
+        click.echo(f"  检查员（{team}） {base}/bureau/login  用户名 {inspector}  密码 {inspector_password}")
     click.echo(f"  学校登录 {base}/school/login")
     for row in logins["schools"]:
         click.echo(f"    {row['code']:<6} 访问码 {row['access_code']}  {row['name']}")

@@ -1,4 +1,5 @@
-"""A clearly marked demo county (示例): schools, declarations, pledges, a roster and logins."""
+"""A clearly marked demo county (示例): schools, declarations, inspections by two teams, pledges,
+a roster and logins."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import datetime as dt
 import random
 import secrets
 import uuid
+from contextlib import contextmanager
 
 import schemas
 from schemas import (
@@ -18,6 +20,7 @@ from schemas import (
     pledge_text_sha256,
     verdict,
 )
+from schemas.inspection import CONFIRMED, CONTRADICTED, Inspection, finding_field, judged_items, note_field
 from schemas.ledger import LedgerReport, is_late
 
 from . import storage
@@ -40,6 +43,9 @@ SCHOOLS = [
     ("XH003", "县职业技术学校", "职业学校", "新华镇"),
 ]
 BUREAU = ("JYJ", "县教育局机关", schemas.BUREAU_KIND, "城关镇")
+# Two inspection teams, each with the schools of its townships and one inspector account.
+TEAMS = {"第一检查组": ("城关镇",), "第二检查组": ("东风乡", "新华镇")}
+INSPECTORS = {"jc1": "第一检查组", "jc2": "第二检查组"}
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
@@ -90,18 +96,11 @@ def load_demo(db, seed: int | None = None) -> dict:
     if db.execute("SELECT COUNT(*) FROM schools").fetchone()[0]:
         raise ValueError("数据库中已有学校数据，示例数据只能载入空数据库")
     rng = random.Random(seed)
-    schools = [School(code=c, name=n + DEMO_MARK, kind=k, township=t) for c, n, k, t in [*SCHOOLS, BUREAU]]
-    storage.upsert_schools(db, schools, actor="demo")
     settings = CountySettings(epidemic_controlled=True)
-    storage.save_settings(db, settings, actor="demo")
-
-    # ten schools declared: most ready, some not; two re-declared, one of them after catching up
-    histories = {0: (True, True), 4: (False, True)}
-    for index, (code, *_rest) in enumerate(SCHOOLS[:10]):
-        for ready in histories.get(index, (index % 3 != 2,)):
-            answers = declaration_answers(rng, ready, settings)
-            declaration = Declaration.model_validate(answers)
-            storage.record_declaration(db, code, declaration, verdict(declaration, settings), uuid.uuid4().hex)
+    passwords = {username: secrets.token_urlsafe(12) for username in INSPECTORS}
+    for moment, event in sorted(_fortnight(rng, settings, passwords), key=lambda pair: pair[0]):
+        with _as_of(moment):
+            event(db)
 
     for code, *_rest in [*SCHOOLS[:6], BUREAU]:
         people = [
@@ -121,7 +120,108 @@ def load_demo(db, seed: int | None = None) -> dict:
     codes = storage.issue_access_codes(db, None, actor="demo")
     password = secrets.token_urlsafe(12)
     storage.create_admin(db, "admin", hash_password(password))
-    return {"admin": ("admin", password), "schools": codes}
+    inspectors = [(username, passwords[username], team) for username, team in INSPECTORS.items()]
+    return {"admin": ("admin", password), "inspectors": inspectors, "schools": codes}
+
+
+# --- the county's last fortnight: declarations and inspections ---------------------------------
+
+# Who declared, and how: ten schools, most ready, some not; SL001 declared again after the
+# team found its duty rota wanting (待复查), SL005 after catching up.
+FIRST_DAY = 11  # days before today that the county was set up
+SECOND_VERSIONS = {"SL001": (5, True), "SL005": (4, False)}  # days before today, ready the first time
+# What the teams found, by school: (days before today, items found 相符 (None: every item), items
+# found 不符 with the team's note, days from the inspection to the 整改期限).
+INSPECTIONS = {
+    "SL001": (7, ("closed_management", "visitors_barred"), {"duty_rota": "带班领导未在岗，值班表未张贴"}, 3),
+    "SL002": (6, ("closed_management", "visitors_barred", "entry_checks", "duty_rota", "hygiene_routine"), {}, None),
+    "SL004": (2, None, {}, None),
+    "DF002": (
+        6,
+        ("closed_management", "entry_checks"),
+        {"returnees_isolated": "两名从县域外返回的教师未按规定隔离"},
+        4,
+    ),
+    "DF003": (1, ("duty_rota",), {"closed_management": "校门无人值守，外来人员可随意进入"}, 4),
+    "XH001": (3, ("closed_management", "visitors_barred", "entry_checks", "returnees_isolated"), {}, None),
+}
+
+
+@contextmanager
+def _as_of(moment: dt.datetime):
+    """What is recorded inside is recorded at `moment`: the demo replays the county's fortnight
+    through the storage verbs, so the times and dates they store agree with one another (an
+    inspection after the version it checked, a 整改期限 already passed). It moves the one clock
+    (`schemas.clock.now`, looked up on the module by everything) and puts it back."""
+    real = clock.now
+    clock.now = lambda: moment
+    try:
+        yield
+    finally:
+        clock.now = real
+
+
+def _fortnight(rng: random.Random, settings: CountySettings, passwords: dict[str, str]) -> list:
+    """(moment, what happened then) for the county's set-up (its schools, settings, teams and
+    inspectors with `passwords`), its declarations and its inspections, each a function of the
+    database."""
+    today = clock.now().replace(second=0, microsecond=0)
+
+    def on(days_ago: int, hour: int, minute: int = 0) -> dt.datetime:
+        return (today - dt.timedelta(days=days_ago)).replace(hour=hour, minute=minute)
+
+    def set_up(db):
+        schools = [School(code=c, name=n + DEMO_MARK, kind=k, township=t) for c, n, k, t in [*SCHOOLS, BUREAU]]
+        storage.upsert_schools(db, schools, actor="demo")
+        storage.save_settings(db, settings, actor="demo")
+        for team, townships in TEAMS.items():
+            storage.assign_schools(db, team, townships=townships, actor="demo")
+        for username, team in INSPECTORS.items():
+            storage.create_admin(db, username, hash_password(passwords[username]), role="inspector", team=team)
+
+    def declare(code: str, ready: bool):
+        def event(db):
+            declaration = Declaration.model_validate(declaration_answers(rng, ready, settings))
+            storage.record_declaration(db, code, declaration, verdict(declaration, settings), uuid.uuid4().hex)
+
+        return event
+
+    events = [(on(FIRST_DAY, 9), set_up)]
+    for index, (code, *_rest) in enumerate(SCHOOLS[:10]):
+        days_ago, ready_first = SECOND_VERSIONS.get(code, (None, index % 3 != 2))
+        events.append((on(FIRST_DAY - 1, 8, 30 + 3 * index), declare(code, ready_first)))
+        if days_ago is not None:
+            events.append((on(days_ago, 16), declare(code, True)))
+    for code, (days_ago, confirmed, contradicted, rectify_in) in INSPECTIONS.items():
+        events.append((on(days_ago, 10), _inspect(rng, code, confirmed, contradicted, rectify_in)))
+    return events
+
+
+def _inspect(rng: random.Random, code: str, confirmed, contradicted: dict[str, str], rectify_in: int | None):
+    """An inspection of the school's latest version today (as the replay has it) by its team's
+    inspector, recorded as the inspector's submit records it."""
+
+    def event(db):
+        today = clock.today()
+        answers = {
+            "inspected_on": today,
+            "inspectors": "、".join(person_name(rng) for _ in range(2)),
+            "summary": "所查事项与学校申报一致。" if not contradicted else "核查不符的事项请按期整改，整改后重新申报。",
+            "rectify_by": today + dt.timedelta(days=rectify_in) if rectify_in is not None else None,
+        }
+        for item in confirmed if confirmed is not None else (name for name, _label in judged_items()):
+            answers[finding_field(item)] = CONFIRMED
+        for item, note in contradicted.items():
+            answers[finding_field(item)] = CONTRADICTED
+            answers[note_field(item)] = note
+        team = storage.team_of(db, code)
+        inspector = next(username for username, of in INSPECTORS.items() if of == team)
+        version = storage.latest_declaration(db, code)["version"]
+        storage.record_inspection(
+            db, code, team, version, Inspection.model_validate(answers), inspector, uuid.uuid4().hex
+        )
+
+    return event
 
 
 # --- two weeks of the daily tracking ledger ---------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from .inspection import InspectionFields
 from .ledger import LedgerReport
 from .pledge import Pledge
 from .readiness import Declaration
@@ -100,6 +101,17 @@ PUBLIC_TABLES: dict[str, PublicTable] = {
         "师生跟踪台账日报：每所学校每天一行。",
         ("id", "school_code", "submitted_at", "updated_at", "late"),
         model=TABLE_MODELS["ledger_reports"],
+    ),
+    "inspections": PublicTable(
+        "核查记录",
+        "检查组到校核查：每次核查一行，对应所核查学校的一个申报版本；提交后不再修改，更正即为新的一次核查。",
+        ("id", "school_code", "team", "declaration_version", "submitted_at", "inspector", "submit_key"),
+        model=InspectionFields,
+    ),
+    "inspection_findings": PublicTable(
+        "核查结果",
+        "每次核查中每个核查事项一行：相符、不符或未核查，不符时附情况说明。",
+        ("inspection_id", "field", "finding", "note"),
     ),
     "settings": PublicTable(
         "县级设置",
@@ -217,13 +229,20 @@ FIXED_COLUMNS = {
     "target": "对象",
     "detail": "详情",
     "late": "逾时（晚于本县自定的截止时间）",
+    "team": "检查组",
+    "declaration_version": "核查的申报版本",
+    "inspector": "检查员账号",
+    "inspection_id": "核查记录序号",
+    "field": "核查事项",
+    "finding": "核查结果",
+    "note": "情况说明",
 }
 
 # What the data dictionary adds to a header where the header alone does not say enough.
 NOTES = {
     "verdict": "ready 自查符合开学条件 / not_ready 自查不符合开学条件；表格文件中显示为文字",
     "gaps": "JSON：每个缺项的字段、名称、所属条件（按本局开学条件自查口径）、政策链接和要求；表格文件中按条件列出文字",
-    "submit_key": "同一次提交重复发送时据此只保存一个版本",
+    "submit_key": "同一次提交重复发送时据此只保存一次",
     "text_sha256": "据此可证明签署时显示的承诺书全文",
     "value": "JSON",
     "detail": "JSON",
@@ -231,6 +250,11 @@ NOTES = {
     "region_code": "六位数字；市级、省级汇总下载中，每行属于哪个县（区）",
     "sha256": "所汇入的县级下载文件的指纹，可据此核对是哪一份下载",
     "rows": "JSON：所汇入的县级下载中每个表的行数",
+    "declaration_version": "declarations 表中该校的版本",
+    "inspector": "提交核查结果的教育局账号",
+    "inspection_id": "inspections 表的序号",
+    "field": "declarations 表中该事项的列名；表格文件中显示为事项名称",
+    "finding": "confirmed 相符 / contradicted 不符 / unchecked 未核查；表格文件中显示为文字",
 }
 
 

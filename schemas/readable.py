@@ -13,6 +13,7 @@ from typing import Any, Callable
 from . import clock
 from .base import base_type, is_tick, meta
 from .dictionary import PUBLIC_TABLES
+from .inspection import FINDINGS, judged_items
 from .settings import CountySettings
 from .verdict import VERDICT_LABELS, gaps_in_words
 
@@ -37,6 +38,7 @@ ACTIONS = {
     "team.create": "创建检查组",
     "declaration.submit": "提交申报",
     "export.download": "下载数据",
+    "inspection.submit": "提交核查结果",
     "ledger.correct": "更正台账日报",
     "ledger.demo": "载入演示台账",
     "login.failure": "登录失败",
@@ -52,6 +54,8 @@ ACTIONS = {
     "settings.change": "修改县级设置",
 }
 SETTING_TITLES = {name: info.title for name, info in CountySettings.model_fields.items()}
+# The codes of a finding's own columns: the item it is of (a column of `declarations`) and what was found.
+FINDING_CODES = {"field": dict(judged_items()), "finding": FINDINGS}
 
 
 def _field(table: str, column: str):
@@ -73,6 +77,7 @@ def codes(table: str, column: str) -> dict[Any, str]:
         "late": TICK_WORDS,
         "action": ACTIONS,
         "key": SETTING_TITLES if table == "settings" else {},
+        **(FINDING_CODES if table == "inspection_findings" else {}),
     }.get(column, {})
 
 

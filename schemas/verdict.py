@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from functools import cache
-from typing import Collection, NamedTuple
+from typing import Any, ClassVar, Collection, NamedTuple
 
 from .base import Condition, meta
 from .readiness import Declaration
@@ -34,6 +34,7 @@ class Gap:
     condition: str
     policy_url: str  # path on the policy site, e.g. "/prevention/management/#校园管理"
     requirement: str
+    contradicted: ClassVar[bool] = False  # found 不符 by an inspection (schemas.inspection.ContradictedGap)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -107,34 +108,60 @@ class Verdict:
 
 class Standing(NamedTuple):
     """A school's standing: a version of its declaration (its latest, on most pages), the
-    verdict stored with it at submission and the one today's settings give. Every page shows a
-    standing through this; the dashboard reads 20,000 of them as their `summary`, which
-    `storage` keeps worked out."""
+    verdict stored with it at submission, the one today's settings give and, for the latest
+    version, its 核查 state (`schemas.inspection.InspectionState`; None where not shown). Every
+    page shows a standing through this; the dashboard reads 20,000 of them as their `summary`,
+    which `storage` keeps worked out."""
 
     version: int
     submitted_at: str
     stored: Verdict
-    now: Verdict
+    now: Verdict  # the school's own, under today's settings
+    inspection: Any = None
 
     @property
     def changed(self) -> bool:
         """Today's verdict is not the stored one: another value, or other items among the gaps."""
         return self.now.differs_from(self.stored)
 
+    @property
+    def seen(self) -> Verdict:
+        """The verdict the bureau sees: today's, with every item an inspection of this version
+        found 不符 as a gap, whatever the school ticked."""
+        return self.inspection.applied_to(self.now) if self.inspection is not None else self.now
+
     def summary(self) -> tuple:
         """The standing as the dashboard reads it, in the order of SUMMARY_COLUMNS."""
+        seen, inspection = self.seen, self.inspection
         return (
             self.version,
             self.submitted_at,
             self.stored.value,
-            self.now.value,
-            len(self.now.legal_gaps),
+            seen.value,
+            len(seen.legal_gaps),
             int(self.changed),
+            self.now.value,
+            inspection.value if inspection is not None else None,
+            inspection.confirmed if inspection is not None else 0,
+            inspection.rectify_by if inspection is not None else None,
         )
 
 
-# What the dashboard keeps of a standing, one plain value each (see Standing.summary).
-SUMMARY_COLUMNS = ("version", "submitted_at", "verdict_stored", "verdict_now", "legal_gaps_now", "changed")
+# What the dashboard keeps of a standing, one plain value each (see Standing.summary): the
+# verdict the bureau sees (`verdict_now`, its legal gaps), whether today's settings changed the
+# school's own (`changed`), the school's own (`verdict_own`) and the 核查 state.
+SUMMARY_COLUMNS = (
+    "version",
+    "submitted_at",
+    "verdict_stored",
+    "verdict_now",
+    "legal_gaps_now",
+    "changed",
+    "verdict_own",
+    "inspection",
+    "inspected_items",
+    "rectify_by",
+)
 
 
 def gaps_in_words(stored: str | None) -> str:

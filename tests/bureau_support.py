@@ -14,9 +14,11 @@ from schemas import (
     CountySettings,
     Declaration,
     Pledge,
+    clock,
     pledge_text_sha256,
     verdict,
 )
+from schemas.inspection import Inspection
 from tests.conftest import csrf_token, valid_declaration_answers, valid_pledge_answers
 
 ADMIN = "chief"
@@ -51,6 +53,21 @@ def declare(db, code: str, settings: schemas.CountySettings | None = None, **cha
     declaration = Declaration.model_validate(valid_declaration_answers(**changes))
     row, _created = storage.record_declaration(
         db, code, declaration, verdict(declaration, settings), submit_key=uuid.uuid4().hex
+    )
+    return row
+
+
+def inspect(db, code: str, team: str, notes: dict[str, str] | None = None, **answers) -> dict:
+    """Record an inspection of the school's latest version as the inspector's submit does:
+    `answers` are the whole inspection's fields (inspected_on today unless given) and the
+    findings by item (closed_management="confirmed"), `notes` the 情况说明 by item."""
+    fields = {"inspected_on": clock.today(), "inspectors": "张三、李四"}
+    for name, value in answers.items():
+        fields[name if name in Inspection.model_fields else f"finding_{name}"] = value
+    fields |= {f"note_{item}": note for item, note in (notes or {}).items()}
+    version = storage.latest_declaration(db, code)["version"]
+    row, _created = storage.record_inspection(
+        db, code, team, version, Inspection.model_validate(fields), "jc1", uuid.uuid4().hex
     )
     return row
 

@@ -26,8 +26,9 @@ PRIVATE_TABLES = {
     "declaration_drafts",
     "login_failures",
     "login_throttles",
-    "inspection_teams",  # inspection teams: not exported yet
+    "inspection_teams",  # who looks after which school; each inspection names its team
     "team_schools",
+    "inspection_drafts",
     "pledge_browsers",
     "sessions",
     "_sqlite_migrations",

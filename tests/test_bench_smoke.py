@@ -51,7 +51,7 @@ def test_the_load_benchmark_runs_the_app_and_the_baseline_and_loses_nothing():
     assert len(re.findall(r"^  errors: 0$", out, re.M)) == 2, out
 
 
-def test_the_province_benchmark_times_the_dashboard_unsigned_list_snapshot_and_xlsx():
+def test_the_province_benchmark_times_the_dashboard_with_and_without_inspections_unsigned_list_snapshot_and_xlsx():
     out = run_bench("province_bench.py")
     assert re.search(
         r"^dashboard \(GET /bureau/, 500 schools\): \d+ ms median first view after a write \(slowest \d+ ms; "
@@ -60,6 +60,23 @@ def test_the_province_benchmark_times_the_dashboard_unsigned_list_snapshot_and_x
         re.M,
     ), out
     assert re.search(r"^generate: .*, of which storage.recompute_derived \d+\.\d s$", out, re.M), out
+    assert re.search(
+        r"^inspections: [1-9]\d* \(\d+ findings; 20 through storage.record_inspection, the rest bulk-inserted\) .*"
+        r"standings: 核查相符 [1-9]\d*; 核查不符 [1-9]\d*; 待复查 [1-9]\d*; [1-9]\d* overdue rectifications; "
+        r"the verb's standings kept by the bulk path$",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        r"^dashboard with inspections \(GET /bureau/, 500 schools, [1-9]\d* inspections\): \d+ ms median first view "
+        r"after a write \(slowest \d+ ms; 5 views, each after one write: 3 declarations, 2 pledges\); \d+ ms median "
+        r"repeat view",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        r"^dashboard with/without inspections: first view after a write \d+\.\d\d×, repeat view \d+\.\d\d×$", out, re.M
+    ), out
     assert re.search(
         r"^未签名单 \(GET /school/staff/, school \w+, \d+ roster rows, 5 unsigned\): \d+\.\d ms", out, re.M
     ), out

@@ -23,11 +23,15 @@ from checklist_app.cli import main
 from checklist_app.exchange import about
 from schemas import CountySettings, clock, examples, readable
 from schemas.dictionary import PUBLIC_TABLES, column_label, public_columns, table_name
+from schemas.inspection import judged_items
 from schemas.ledger import LEDGER_VERSION, LedgerReport
-from tests.bureau_support import declare, phone, sign, upload_roster
+from tests.bureau_support import declare, inspect, phone, sign, upload_roster
 
 SQLITE, CSV_ZIP, XLSX = "/bureau/export/checklist.sqlite", "/bureau/export/csv.zip", "/bureau/export/checklist.xlsx"
 CODE = "0012"  # a school code with leading zeros
+TEAM = "第一检查组"
+NOTE = "值班表未张贴"
+INSPECTED_ON, RECTIFY_BY = clock.today() - dt.timedelta(days=1), clock.today() + dt.timedelta(days=7)
 
 
 @pytest.fixture
@@ -41,6 +45,17 @@ def county(db, make_school):
     sign(db, CODE, "张一", phone(1))
     report = LedgerReport.model_validate(examples.ledger_answers())
     storage.record_ledger_report(db, CODE, report, dt.time(14, 0))
+    storage.assign_schools(db, TEAM, codes=[CODE], actor="test")
+    inspect(
+        db,
+        CODE,
+        TEAM,
+        notes={"duty_rota": NOTE},
+        inspected_on=INSPECTED_ON,
+        rectify_by=RECTIFY_BY,
+        closed_management="confirmed",
+        duty_rota="contradicted",
+    )
 
 
 def workbook(data: bytes, tmp_path):
@@ -117,6 +132,26 @@ def test_xlsx_codes_are_words_and_ticks_are_是_or_否(admin, county, tmp_path):
     assert "修改县级设置" in actions and not any(re.fullmatch(r"[a-z_.]+", a) for a in actions)
 
 
+def test_xlsx_inspections_show_items_and_findings_in_words_and_their_dates_as_dates(admin, county, tmp_path):
+    book = workbook(admin.get(XLSX).data, tmp_path)
+    [inspection] = sheet_rows(book, "inspections")
+    assert inspection[label("inspections", "team")].value == TEAM
+    assert inspection[label("inspections", "school_code")].value == CODE
+    for column, day in (("inspected_on", INSPECTED_ON), ("rectify_by", RECTIFY_BY)):
+        cell = inspection[label("inspections", column)]
+        assert cell.is_date and cell.value.date() == day and cell.number_format == "yyyy-mm-dd"
+    findings = sheet_rows(book, "inspection_findings")
+    assert len(findings) == len(judged_items())
+    found = {r[label("inspection_findings", "field")].value: r for r in findings}
+    items = dict(judged_items())
+    assert set(found) == set(items.values())  # each item by its name, not its column
+    duty = found[items["duty_rota"]]
+    assert duty[label("inspection_findings", "finding")].value == "不符"
+    assert duty[label("inspection_findings", "note")].value == NOTE
+    assert found[items["closed_management"]][label("inspection_findings", "finding")].value == "相符"
+    assert {r[label("inspection_findings", "finding")].value for r in findings} == {"相符", "不符", "未核查"}
+
+
 def test_every_action_the_code_audits_has_its_words():
     calls = re.compile(r"\b(?:audit|log_event)\((?:[^()]|\([^()]*\))*\)", re.S)
     audited = set()
@@ -125,6 +160,23 @@ def test_every_action_the_code_audits_has_its_words():
             audited |= set(re.findall(r'"([a-z_]+\.[a-z_]+)"', call))
     assert {"export.download", "login.failure", "settings.change", "ledger.correct"} <= audited
     assert audited <= set(readable.ACTIONS)
+
+
+def test_every_team_assignment_and_inspection_is_audited_and_the_xlsx_says_it_in_words(admin, db, county, tmp_path):
+    entries = storage.audit_entries(db, ("team.create", "team.assign", "inspection.submit"))
+    assert [(e["action"], e["target"]) for e in reversed(entries)] == [
+        ("team.create", TEAM),
+        ("team.assign", TEAM),
+        ("inspection.submit", CODE),
+    ]
+    assert entries[1]["detail"] == {"codes": [CODE], "moved": {}}
+    assert entries[0]["detail"]["contradicted"] == ["duty_rota"]
+    book = workbook(admin.get(XLSX).data, tmp_path)
+    shown = {
+        (r[label("audit_log", "action")].value, r[label("audit_log", "target")].value)
+        for r in sheet_rows(book, "audit_log")
+    }
+    assert {("创建检查组", TEAM), ("分配检查组学校", TEAM), ("提交核查结果", CODE)} <= shown
 
 
 def test_xlsx_settings_are_values_not_json(admin, county, tmp_path):
@@ -184,6 +236,16 @@ def test_csv_shows_words_values_beijing_times_and_codes_with_their_zeros(admin, 
     assert school[label("schools", "name")] == "'=1+2 城关小学"  # the CSV keeps its formula guard
 
 
+def test_csv_inspections_show_findings_in_words_and_dates_as_dates(admin, county):
+    files = csv_files(admin.get(CSV_ZIP).data)
+    [inspection] = csv_rows(files, "inspections")
+    assert inspection[label("inspections", "inspected_on")] == INSPECTED_ON.isoformat()
+    assert inspection[label("inspections", "rectify_by")] == RECTIFY_BY.isoformat()
+    findings = {r[label("inspection_findings", "field")]: r for r in csv_rows(files, "inspection_findings")}
+    duty = findings[dict(judged_items())["duty_rota"]]
+    assert (duty[label("inspection_findings", "finding")], duty[label("inspection_findings", "note")]) == ("不符", NOTE)
+
+
 # --- 说明 and the SQLite dictionary --------------------------------------------------------------
 
 
@@ -217,6 +279,8 @@ def test_the_说明_sheet_lists_every_table_column_type_and_code_with_its_word(a
     assert "teacher：教师" in codes[("pledges", "role")] and "in_county：本县内" in codes[("pledges", "whereabouts")]
     assert codes[("declarations", "verdict")] == "ready：自查符合开学条件；not_ready：自查不符合开学条件"
     assert codes[("declarations", "closed_management")] == "1：是；0：否"
+    assert f"duty_rota：{dict(judged_items())['duty_rota']}" in codes[("inspection_findings", "field")]
+    assert codes[("inspection_findings", "finding")] == "confirmed：相符；contradicted：不符；unchecked：未核查"
 
 
 def test_the_csv_zip_opens_with_说明_csv_holding_the_same_dictionary(admin, county, tmp_path):
@@ -239,6 +303,13 @@ def test_the_sqlite_download_keeps_the_codes_and_carries_the_dictionary_as_table
     try:
         assert conn.execute("SELECT role, whereabouts FROM pledges").fetchone() == ("teacher", "in_county")
         assert conn.execute("SELECT verdict FROM declarations").fetchone() == ("ready",)
+        assert conn.execute("SELECT finding, note FROM inspection_findings WHERE field = 'duty_rota'").fetchone() == (
+            "contradicted",
+            NOTE,
+        )
+        finding = conn.execute(
+            "SELECT codes FROM data_dictionary WHERE table_name = 'inspection_findings' AND column_name = 'finding'"
+        ).fetchone()
         role = conn.execute(
             "SELECT column_title, codes FROM data_dictionary WHERE table_name = 'pledges' AND column_name = 'role'"
         ).fetchone()
@@ -246,6 +317,7 @@ def test_the_sqlite_download_keeps_the_codes_and_carries_the_dictionary_as_table
     finally:
         conn.close()
     assert role == ("身份", about.codes_in_words("pledges", "role"))
+    assert finding == ("confirmed：相符；contradicted：不符；unchecked：未核查",)
     assert set(info) == {
         "level",
         "region_code",

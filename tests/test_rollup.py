@@ -23,7 +23,7 @@ from schemas import SCHEMA_VERSION, CountySettings, School, clock, examples
 from schemas.deployment import Deployment
 from schemas.dictionary import public_columns
 from schemas.ledger import LedgerReport
-from tests.bureau_support import declare, not_ready_changes, phone, sign, upload_roster
+from tests.bureau_support import declare, inspect, not_ready_changes, phone, sign, upload_roster
 
 T1 = dt.datetime(2026, 2, 26, 9, 0, 0, tzinfo=clock.TZ)
 T2 = T1 + dt.timedelta(days=1)
@@ -42,7 +42,7 @@ def county_db(tmp_path: Path, code: str):
 
 def small_county(db, schools: int = 3) -> None:
     """A few schools, each declared (the last not ready), with a roster, some signatures and the
-    day's ledger report, under the county's settings."""
+    day's ledger report, under the county's settings; the first inspected."""
     storage.save_settings(db, CountySettings(epidemic_controlled=True), actor="test")
     storage.upsert_schools(
         db, [School(code=f"S{n}", name=f"第{n}小学", kind="小学", township="城关镇") for n in range(schools)]
@@ -54,6 +54,8 @@ def small_county(db, schools: int = 3) -> None:
         for name, number in people[:3]:
             sign(db, f"S{n}", name, number)
         storage.record_ledger_report(db, f"S{n}", LedgerReport.model_validate(examples.ledger_answers()), dt.time(14))
+    storage.assign_schools(db, "第一检查组", townships=["城关镇"], actor="test")
+    inspect(db, "S0", "第一检查组", closed_management="confirmed")
 
 
 def download(db, tmp_path: Path, code: str, name: str, taken_at: dt.datetime = T1) -> Path:
@@ -316,8 +318,8 @@ REFUSED = {
         "文件来自更新版本的程序（含本程序不认识的列 pledges.vaccinated）；请先升级本程序再汇入",
     ),
     "unknown_table": (
-        lambda p: edit(p, "CREATE TABLE inspections (id INTEGER PRIMARY KEY)"),
-        "含本程序不认识的表 inspections",
+        lambda p: edit(p, "CREATE TABLE vaccinations (id INTEGER PRIMARY KEY)"),
+        "含本程序不认识的表 vaccinations",
     ),
     "a_city_download": (
         lambda p: edit(p, "UPDATE download_info SET value = '220300' WHERE item = 'region_code'"),

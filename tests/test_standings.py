@@ -34,24 +34,49 @@ from schemas import (
     verdict,
 )
 from schemas.dictionary import PUBLIC_TABLES
+from schemas.inspection import Inspection
 from schemas.verdict import LEGAL_CONDITIONS
 from tests.conftest import valid_declaration_answers, valid_pledge_answers
 
-UNDECLARED = (None, None, None, None, 0, 0)
+UNDECLARED = (None, None, None, None, 0, 0, None, None, 0, None)
 # What is kept of one organisation, in the order `from_scratch` works it out.
 Kept = namedtuple(
-    "Kept", "pledges roster_size roster_signed version submitted_at verdict verdict_now legal_gaps_now changed"
+    "Kept",
+    "pledges roster_size roster_signed version submitted_at verdict verdict_now legal_gaps_now changed"
+    " verdict_own inspection inspected_items rectify_by",
 )
 
 
 # --- working it out from scratch, as the dashboard did before it kept anything -----------------
 
 
+def inspected(db, latest: dict, now: Verdict) -> tuple:
+    """(the verdict the bureau sees, its legal gaps, the 核查 state, items found 相符, 整改期限) of a
+    latest version, from the school's latest inspection, worked out row by row."""
+    legal = {g.field for g in now.gaps if g.condition in LEGAL_CONDITIONS}
+    inspection = db.execute(
+        "SELECT id, declaration_version, rectify_by FROM inspections WHERE school_code = ? ORDER BY id DESC LIMIT 1",
+        [latest["school_code"]],
+    ).fetchone()
+    if inspection is None:
+        return now.value, len(legal), "uninspected", 0, None
+    found = dict(db.execute("SELECT field, finding FROM inspection_findings WHERE inspection_id = ?", [inspection[0]]))
+    confirmed = sum(finding == "confirmed" for finding in found.values())
+    if latest["version"] > inspection[1]:
+        return now.value, len(legal), "recheck", confirmed, None
+    contradicted = {field for field, finding in found.items() if finding == "contradicted"}
+    if not contradicted:
+        return now.value, len(legal), "confirmed", confirmed, None
+    legal |= {f for f in contradicted if Declaration.model_fields[f].json_schema_extra["condition"] in LEGAL_CONDITIONS}
+    return ("not_ready" if legal else "ready"), len(legal), "contradicted", confirmed, inspection[2]
+
+
 def from_scratch(db, settings: CountySettings, bureau_declares: bool = False) -> dict[str, tuple]:
     """Per organisation: (pledges, roster size, roster signed, version, submitted_at, verdict
-    stored, verdict now, legal gaps now, changed), counted row by row from pledges and roster,
-    every verdict worked out now. The bureau's own organisation shows no standing unless
-    `bureau_declares` (what the stored table keeps for it)."""
+    stored, verdict the bureau sees now, its legal gaps, changed, the school's own verdict now,
+    the 核查 state, items found 相符, 整改期限), counted row by row from pledges, roster and
+    inspections, every verdict worked out now. The bureau's own organisation shows no standing
+    unless `bureau_declares` (what the stored table keeps for it)."""
     version = schemas.PLEDGE_VERSION
     one = lambda sql, *args: db.execute(sql, args).fetchone()[0]  # noqa: E731
     out = {}
@@ -75,14 +100,18 @@ def from_scratch(db, settings: CountySettings, bureau_declares: bool = False) ->
         if latest is not None and (declares(kind) or bureau_declares):
             now = verdict(storage.declaration_from_row(latest), settings)
             stored = Verdict.stored(latest["verdict"], json.loads(latest["gaps"]))
-            legal = sum(1 for g in now.gaps if g.condition in LEGAL_CONDITIONS)
+            seen, legal, state, confirmed, rectify_by = inspected(db, latest, now)
             standing = (
                 latest["version"],
                 latest["submitted_at"],
                 latest["verdict"],
-                now.value,
+                seen,
                 legal,
                 int(now.differs_from(stored)),
+                now.value,
+                state,
+                confirmed,
+                rectify_by,
             )
         out[code] = Kept(*tallies, *standing)
     return out
@@ -93,7 +122,7 @@ def as_stored(db) -> dict[str, tuple]:
     rows = db.execute(
         """SELECT s.code, COALESCE(p.pledges, 0), COALESCE(r.roster_size, 0), COALESCE(p.roster_signed, 0),
                   d.version, d.submitted_at, d.verdict, d.verdict_now, COALESCE(d.legal_gaps_now, 0),
-                  COALESCE(d.changed, 0)
+                  COALESCE(d.changed, 0), d.verdict_own, d.inspection, COALESCE(d.inspected_items, 0), d.rectify_by
            FROM schools s
            LEFT JOIN pledge_tallies p ON p.school_code = s.code AND p.pledge_version = ?
            LEFT JOIN roster_tallies r ON r.school_code = s.code
@@ -150,6 +179,9 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("settings"), st.booleans(), st.sampled_from([7, 14, 30])),
     st.tuples(st.just("purge"), st.integers(0, 4)),
     st.tuples(st.just("day"), st.integers(1, 3)),
+    st.tuples(
+        st.just("inspect"), st.sampled_from(CODES[:2]), st.sampled_from(["confirmed", "contradicted", "teaching"])
+    ),
     # written straight into the tables, as a script or a database tool might: the tallies follow
     st.tuples(st.just("withdraw"), st.sampled_from(CODES), FEW),
     st.tuples(
@@ -185,7 +217,30 @@ def a_county(path: Path):
         ],
         actor="test",
     )
+    storage.assign_schools(db, "第一检查组", codes=["A1", "B1"], actor="test")
     return db
+
+
+INSPECTIONS = {
+    "confirmed": {"finding_duty_rota": "confirmed", "finding_closed_management": "confirmed"},
+    "contradicted": {
+        "finding_duty_rota": "contradicted",
+        "note_duty_rota": "未见排班表",
+        "finding_online_checkin": "confirmed",
+    },
+    "teaching": {"finding_cleaning_done": "contradicted", "note_cleaning_done": "未打扫"},  # decides nothing
+}
+
+
+def inspect(db, code: str, variant: str) -> None:
+    """An inspection of the school's latest version by its team, as the inspector's form makes it."""
+    latest = storage.latest_declaration(db, code)
+    if latest is None:
+        return
+    today = clock.today()
+    answers = {"inspected_on": today, "inspectors": "张三、李四", "rectify_by": today, **INSPECTIONS[variant]}
+    inspection = Inspection.model_validate(answers)
+    storage.record_inspection(db, code, "第一检查组", latest["version"], inspection, "jc1", uuid.uuid4().hex)
 
 
 def apply(db, clock: FakeClock, operation: tuple) -> None:
@@ -216,6 +271,8 @@ def apply(db, clock: FakeClock, operation: tuple) -> None:
     elif kind == "day":
         (days,) = args
         clock.at += dt.timedelta(days=days)
+    elif kind == "inspect":
+        inspect(db, *args)
     elif kind == "withdraw":
         code, person = args
         with storage.transaction(db):

@@ -179,4 +179,22 @@ def test_a_standing_is_changed_exactly_when_its_verdicts_differ_and_summarises_t
         "verdict_now": READY,
         "legal_gaps_now": 0,
         "changed": 1,
+        "verdict_own": READY,
+        "inspection": None,
+        "inspected_items": 0,
+        "rectify_by": None,
     }
+
+
+def test_a_standing_whose_version_was_found_contradicted_summarises_the_verdict_the_bureau_sees():
+    from schemas.inspection import CONTRADICTED, Finding, inspection_state
+
+    own = verdict(declaration(), CONTROLLED)
+    found = inspection_state(1, 1, [Finding("duty_rota", CONTRADICTED, "无排班表")], rectify_by="2026-03-01")
+    standing = Standing(1, "2026-02-21T08:00:00+08:00", own, own, found)
+    assert not standing.changed  # the settings changed nothing: the inspection did
+    assert standing.seen.value == NOT_READY and standing.now.value == READY
+    summary = dict(zip(SUMMARY_COLUMNS, standing.summary(), strict=True))
+    assert summary["verdict_now"] == NOT_READY and summary["legal_gaps_now"] == 1
+    assert summary["verdict_own"] == READY and summary["inspection"] == CONTRADICTED
+    assert summary["rectify_by"] == "2026-03-01"

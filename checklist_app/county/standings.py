@@ -15,6 +15,7 @@ from typing import Mapping
 
 from schemas import NOT_READY, READY, VERDICT_LABELS, declares
 from schemas.collation import by_pinyin, pinyin_key, school_order
+from schemas.inspection import CONFIRMED, CONTRADICTED, RECHECK, STATE_LABELS, UNINSPECTED, InspectionState
 
 from .. import storage
 from . import charts
@@ -30,11 +31,14 @@ SORTS = {
     "name": "学校名称",
     "kind": "类型",
     "verdict": "判定",
+    "inspection": "核查",
     "gaps": "缺项",
     "submitted_at": "申报时间",
     "pledges": "承诺书",
 }
 VERDICT_FILTERS = {READY: STATUS_LABELS[READY], NOT_READY: STATUS_LABELS[NOT_READY], UNDECLARED: "未申报"}
+INSPECTION_FILTERS = STATE_LABELS
+INSPECTION_ORDER = {CONTRADICTED: 0, RECHECK: 1, UNINSPECTED: 2, CONFIRMED: 3}  # what to chase first
 COMPLETION_CHART_ROWS = 40
 # Up to this many people not signed county-wide, the dashboard lists their names to copy into a
 # message; above it (a province) it lists the schools with the most of them, each linking to its
@@ -68,6 +72,11 @@ class SchoolRow(namedtuple("SchoolRow", storage.SCHOOL_ROW_COLUMNS)):
         return self.verdict_now or UNDECLARED
 
     @property
+    def inspection_label(self) -> str | None:
+        """The 核查 state in words (「已核查N项，均相符」), None where the school has not declared."""
+        return InspectionState(self.inspection, self.inspected_items).label if self.inspection else None
+
+    @property
     def completion(self) -> float | None:
         return self.roster_signed / self.roster_size if self.roster_size else None
 
@@ -82,6 +91,7 @@ def counts(rows: list[SchoolRow]) -> dict[str, int]:
     is left out of the readiness counts; its cadres' pledges count."""
     schools = changed = pledges = roster_size = roster_signed = without_roster = 0
     verdicts = {READY: 0, NOT_READY: 0, None: 0}  # None: not declared
+    inspections = {UNINSPECTED: 0, CONFIRMED: 0, CONTRADICTED: 0, RECHECK: 0, None: 0}
     for r in rows:  # one pass: a province has 20,000 rows
         pledges += r.pledges
         roster_size += r.roster_size
@@ -91,7 +101,12 @@ def counts(rows: list[SchoolRow]) -> dict[str, int]:
             schools += 1
             verdicts[r.verdict_now] += 1
             changed += bool(r.changed)
+            inspections[r.inspection] += 1
     return {
+        "inspected": inspections[CONFIRMED] + inspections[CONTRADICTED] + inspections[RECHECK],
+        "inspection_confirmed": inspections[CONFIRMED],
+        "inspection_contradicted": inspections[CONTRADICTED],
+        "inspection_recheck": inspections[RECHECK],
         "schools": schools,
         "declared": schools - verdicts[None],
         "ready": verdicts[READY],
@@ -113,6 +128,7 @@ class TableQuery:
     township: str = ""
     kind: str = ""
     verdict: str = ""
+    inspection: str = ""
     sort: str = "township"
     order: str = "asc"
 
@@ -124,6 +140,7 @@ class TableQuery:
             township=args.get("township", "").strip(),
             kind=args.get("kind", "").strip(),
             verdict=args.get("verdict", "") if args.get("verdict") in VERDICT_FILTERS else "",
+            inspection=args.get("inspection", "") if args.get("inspection") in INSPECTION_FILTERS else "",
             sort=sort if sort in SORTS else "township",
             order="desc" if args.get("order") == "desc" else "asc",
         )
@@ -134,6 +151,7 @@ class TableQuery:
             "township": self.township,
             "kind": self.kind,
             "verdict": self.verdict,
+            "inspection": self.inspection,
             "sort": self.sort,
             "order": self.order,
             **changes,
@@ -148,7 +166,7 @@ class TableQuery:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.township or self.kind or self.verdict)
+        return bool(self.township or self.kind or self.verdict or self.inspection)
 
 
 def _sort_key(column: str):
@@ -158,6 +176,7 @@ def _sort_key(column: str):
         "name": lambda r: pinyin_key(r.name),
         "kind": lambda r: pinyin_key(r.kind),
         "verdict": lambda r: STATUS_ORDER[r.status],
+        "inspection": lambda r: INSPECTION_ORDER.get(r.inspection),
         "gaps": lambda r: r.legal_gaps_now if r.verdict_now is not None else None,
         "submitted_at": lambda r: r.submitted_at,
         "pledges": lambda r: r.completion,
@@ -174,6 +193,7 @@ def select(rows: list[SchoolRow], query: TableQuery) -> list[SchoolRow]:
             if (not query.township or r.township == query.township)
             and (not query.kind or r.kind == query.kind)
             and (not query.verdict or r.status == query.verdict)
+            and (not query.inspection or r.inspection == query.inspection)
         ]
         if query.filtered
         else list(rows)
@@ -191,6 +211,35 @@ def choices(rows: list[SchoolRow]) -> dict[str, list[str]]:
         "township": by_pinyin({r.township for r in rows}),
         "kind": by_pinyin({r.kind for r in rows}),
     }
+
+
+@dataclass(frozen=True)
+class TownshipInspections:
+    """One township's schools as declared and as inspected."""
+
+    township: str
+    schools: int = 0
+    declared_ready: int = 0  # the school's own verdict: 自查符合开学条件
+    inspected: int = 0
+    confirmed: int = 0
+    contradicted: int = 0
+    recheck: int = 0
+
+
+def inspections_by_township(rows: list[SchoolRow]) -> list[TownshipInspections]:
+    """Per township (by pinyin): schools, declared ready, inspected, 核查相符, 核查不符, 待复查."""
+    towns: dict[str, list[int]] = {}
+    for r in rows:
+        if not declares(r.kind):
+            continue
+        town = towns.setdefault(r.township, [0] * 6)
+        town[0] += 1
+        town[1] += r.verdict_own == READY
+        town[2] += r.inspection in (CONFIRMED, CONTRADICTED, RECHECK)
+        town[3] += r.inspection == CONFIRMED
+        town[4] += r.inspection == CONTRADICTED
+        town[5] += r.inspection == RECHECK
+    return [TownshipInspections(town, *values) for town, values in sorted(towns.items(), key=_town_key)]
 
 
 # --- lists to copy into a message ------------------------------------------------------------
@@ -309,20 +358,24 @@ class County:
 
     rows: list[SchoolRow]
     unsigned: list[dict] | None
+    overdue: list[dict]
     counts: dict[str, int]
+    inspections: list[TownshipInspections]
     choices: dict[str, list[str]]
     readiness_chart: str
     completion_chart: str
     completion_left_out: int
 
 
-def county_now(schools: list[SchoolRow], unsigned: list[dict] | None) -> County:
+def county_now(schools: list[SchoolRow], unsigned: list[dict] | None, overdue: list[dict]) -> County:
     """The county from `storage.county_overview(…, make=SchoolRow._make)`."""
     completion_svg, left_out = completion_chart(schools)
     return County(
         rows=schools,
         unsigned=unsigned,
+        overdue=overdue,
         counts=counts(schools),
+        inspections=inspections_by_township(schools),
         choices=choices(schools),
         readiness_chart=readiness_chart(schools),
         completion_chart=completion_svg,

@@ -49,6 +49,8 @@ from .declarations import (  # noqa: F401
 from .derived import (  # noqa: F401
     DERIVED_TABLES,
     fresh_standings,
+    inspection_states,
+    latest_standing,
     recompute_derived,
     rules_digest,
     stale_standings,
@@ -58,6 +60,18 @@ from .derived import (  # noqa: F401
     stored_verdict,
     tallies_agree,
     verdict_now,
+)
+from .inspections import (  # noqa: F401
+    InspectionRefused,
+    inspection_by_id,
+    inspection_by_submit_key,
+    inspection_findings,
+    latest_inspection,
+    load_inspection_draft,
+    overdue_rectifications,
+    record_inspection,
+    save_inspection_draft,
+    school_inspections,
 )
 from .ledger import (  # noqa: F401
     last_ledger_report,

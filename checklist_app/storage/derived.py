@@ -11,6 +11,7 @@ from typing import Iterator
 
 import schemas
 from schemas import CountySettings
+from schemas.inspection import CONFIRMED, CONTRADICTED, NOT_INSPECTED, Finding, InspectionState, inspection_state
 from schemas.readiness import fields_asked
 
 from .columns import declaration_from_row
@@ -29,9 +30,11 @@ DERIVED_TABLES = ("school_standings", "pledge_tallies", "roster_tallies", "deriv
 # - a school's standing (its latest version, the verdict stored with it, and under today's
 #   settings the verdict, how many legal gaps and whether it changed) is stored by the verb that
 #   changes it, in the same transaction:
-#   `record_declaration` for the school, `save_settings` for every school. A declaration written
-#   any other way marks its school's standing stale (a trigger), and a stale standing, or one
-#   worked out under other settings or rules, is worked out afresh when it is read.
+#   `record_declaration` and `record_inspection` for the school, `save_settings` for every
+#   school. A declaration or an inspection written any other way marks its school's standing
+#   stale (a trigger), and a stale standing, or one worked out under other settings or rules, is
+#   worked out afresh when it is read. The standing holds the school's 核查 state (from its latest
+#   inspection) and the verdict the bureau sees with it, so the dashboard reads no inspection.
 # `recompute_derived` counts and works out everything from the data again.
 
 
@@ -83,6 +86,20 @@ DERIVED_TRIGGERS = (
 )
 
 
+_REFUSE_CHANGE = "SELECT RAISE(ABORT, 'a submitted inspection is not changed: record a new inspection');"
+
+INSPECTION_TRIGGERS = (
+    f"CREATE TRIGGER inspections_stale_insert AFTER INSERT ON inspections BEGIN {_mark_stale('NEW')} END",
+    f"CREATE TRIGGER inspections_stale_delete AFTER DELETE ON inspections BEGIN {_mark_stale('OLD')} END",
+    "CREATE TRIGGER inspection_findings_stale_insert AFTER INSERT ON inspection_findings BEGIN"
+    " INSERT INTO school_standings (school_code, stale)"
+    " SELECT school_code, 1 FROM inspections WHERE id = NEW.inspection_id"
+    " ON CONFLICT (school_code) DO UPDATE SET stale = 1; END",
+    f"CREATE TRIGGER inspections_unchanged BEFORE UPDATE ON inspections BEGIN {_REFUSE_CHANGE} END",
+    f"CREATE TRIGGER inspection_findings_unchanged BEFORE UPDATE ON inspection_findings BEGIN {_REFUSE_CHANGE} END",
+)
+
+
 def recount_tallies(db) -> None:
     """Every tally counted afresh from pledges and roster."""
     db.execute("DELETE FROM pledge_tallies")
@@ -119,7 +136,7 @@ def rules_digest() -> str:
     digest = hashlib.sha256(f"schema {schemas.SCHEMA_VERSION}".encode())
     for path in sorted(Path(schemas.__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for function in (declaration_from_row, stored_verdict, verdict_now, standing_of):
+    for function in (declaration_from_row, stored_verdict, verdict_now, standing_of, inspection_states):
         digest.update(inspect.getsource(function).encode())
     return digest.hexdigest()
 
@@ -155,10 +172,62 @@ def verdict_now(row: dict, settings: CountySettings) -> schemas.Verdict:
     return schemas.verdict(declaration_from_row(row), settings, asked)
 
 
-def standing_of(row: dict, settings: CountySettings) -> schemas.Standing:
-    """The standing of the declaration version `row`: the verdict stored with it, and the one
-    `settings` give."""
-    return schemas.Standing(row["version"], row["submitted_at"], stored_verdict(row), verdict_now(row, settings))
+def standing_of(row: dict, settings: CountySettings, inspection: InspectionState | None = None) -> schemas.Standing:
+    """The standing of the declaration version `row`: the verdict stored with it, the one
+    `settings` give and, for a school's latest version, its 核查 state (`inspection_states`)."""
+    return schemas.Standing(
+        row["version"], row["submitted_at"], stored_verdict(row), verdict_now(row, settings), inspection
+    )
+
+
+_LATEST_INSPECTION = "SELECT MAX(id) FROM inspections GROUP BY school_code"
+
+
+def inspection_states(db, latest_versions: dict[str, int], every: bool = False) -> dict[str, InspectionState]:
+    """The 核查 state of each school in `latest_versions` (code: its latest version), from its
+    latest inspection: the items found 不符 with their notes, and how many were found 相符.
+    `every`: the schools are every school (one query over all inspections, not one per school)."""
+    if every:
+        latest = db.conn.execute(
+            "SELECT id, school_code, declaration_version, rectify_by FROM inspections"
+            f" WHERE id IN ({_LATEST_INSPECTION})"
+        ).fetchall()
+    else:
+        latest = [
+            row
+            for code in latest_versions
+            for row in db.conn.execute(
+                "SELECT id, school_code, declaration_version, rectify_by FROM inspections"
+                " WHERE school_code = ? ORDER BY id DESC LIMIT 1",
+                [code],
+            )
+        ]
+    ids = json.dumps([row[0] for row in latest])
+    confirmed = dict(
+        db.conn.execute(
+            "SELECT inspection_id, COUNT(*) FROM inspection_findings"
+            " WHERE finding = ? AND inspection_id IN (SELECT value FROM json_each(?)) GROUP BY inspection_id",
+            [CONFIRMED, ids],
+        )
+    )
+    contradicted: dict[int, list[Finding]] = {}
+    for inspection_id, field, note in db.conn.execute(
+        "SELECT inspection_id, field, note FROM inspection_findings"
+        " WHERE finding = ? AND inspection_id IN (SELECT value FROM json_each(?)) ORDER BY inspection_id, rowid",
+        [CONTRADICTED, ids],
+    ):
+        contradicted.setdefault(inspection_id, []).append(Finding(field, CONTRADICTED, note))
+    states = dict.fromkeys(latest_versions, NOT_INSPECTED)
+    for inspection_id, code, version, rectify_by in latest:
+        if code in states:
+            states[code] = inspection_state(
+                latest_versions[code],
+                version,
+                contradicted.get(inspection_id, ()),
+                rectify_by,
+                confirmed=confirmed.get(inspection_id, 0),
+            )
+    return states
 
 
 # The columns of `school_standings`: the school, its standing's summary, and whether it is stale.
@@ -170,6 +239,10 @@ STANDING_COLUMNS = (
     "verdict_now",
     "legal_gaps_now",
     "changed",
+    "verdict_own",
+    "inspection",
+    "inspected_items",
+    "rectify_by",
     "stale",
 )
 
@@ -186,8 +259,20 @@ def _latest_rows(db, codes: list[str] | None) -> Iterator[dict]:
 
 
 def fresh_standings(db, settings: CountySettings, codes: list[str] | None = None) -> dict[str, schemas.Standing]:
-    """Standings worked out now from the latest declarations of `codes` (every school when None)."""
-    return {row["school_code"]: standing_of(row, settings) for row in _latest_rows(db, codes)}
+    """Standings worked out now from the latest declarations of `codes` (every school when None)
+    and the schools' latest inspections."""
+    rows = list(_latest_rows(db, codes))
+    states = inspection_states(db, {row["school_code"]: row["version"] for row in rows}, every=codes is None)
+    return {row["school_code"]: standing_of(row, settings, states[row["school_code"]]) for row in rows}
+
+
+def latest_standing(db, school_code: str, settings: CountySettings) -> schemas.Standing | None:
+    """The school's standing now: its latest version under `settings`, with its 核查 state (None
+    for a school that has not declared)."""
+    row = next(_latest_rows(db, [school_code]), None)
+    if row is None:
+        return None
+    return standing_of(row, settings, inspection_states(db, {school_code: row["version"]})[school_code])
 
 
 def refresh_standings(db, codes: list[str] | None = None) -> None:

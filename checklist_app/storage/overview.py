@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import schemas
-from schemas import CountySettings
+from schemas import CountySettings, clock
 from schemas.verdict import SUMMARY_COLUMNS
 
 from .derived import (
@@ -12,17 +12,21 @@ from .derived import (
     standings_basis,
     stored_standings_basis,
 )
+from .inspections import overdue_rectifications
 from .schools import DECLARING_KINDS_JSON
 
 # The county at a glance in a handful of queries, whatever the number of schools: one row per
 # organisation from the derived tables above, never one query per school.
 
 
-def county_overview(db, settings: CountySettings, unsigned_limit: int, make=tuple) -> dict[str, list | None]:
+def county_overview(
+    db, settings: CountySettings, unsigned_limit: int, make=tuple, today=None
+) -> dict[str, list | None]:
     """What the dashboard shows, read in one transaction so that its parts agree: every
     organisation with its counts and standing under `settings` (`schools`, see `school_rows`),
-    and everyone on a roster who has not signed (`unsigned`) while they are at most
-    `unsigned_limit`, else None."""
+    everyone on a roster who has not signed (`unsigned`) while they are at most
+    `unsigned_limit`, else None, and the rectifications overdue on `today` (`overdue`, see
+    `inspections.overdue_rectifications`)."""
     db.conn.execute("BEGIN")
     try:
         schools = school_rows(db, settings, make)
@@ -31,7 +35,11 @@ def county_overview(db, settings: CountySettings, unsigned_limit: int, make=tupl
             "SELECT COALESCE(SUM(roster_signed), 0) FROM pledge_tallies WHERE pledge_version = ?",
             [schemas.PLEDGE_VERSION],
         ).fetchone()
-        return {"schools": schools, "unsigned": unsigned_roster(db) if size - signed <= unsigned_limit else None}
+        return {
+            "schools": schools,
+            "unsigned": unsigned_roster(db) if size - signed <= unsigned_limit else None,
+            "overdue": overdue_rectifications(db, today or clock.today()),
+        }
     finally:
         db.conn.execute("ROLLBACK")  # it only read
 
@@ -49,14 +57,16 @@ SCHOOL_ROW_COLUMNS = (
     "roster_signed",
     *SUMMARY_COLUMNS,
 )
-_UNDECLARED = (None, None, None, None, 0, 0)
+_UNDECLARED = (None, None, None, None, 0, 0, None, None, 0, None)
 
 
 def school_rows(db, settings: CountySettings, make=tuple) -> list:
     """Every organisation in township and code order, each `make(values)` of SCHOOL_ROW_COLUMNS:
     its counts (pledges of the current version, roster size, how many on the roster signed) and
     its standing under `settings` (latest version, when, the verdict stored with it, the verdict
-    and the number of legal gaps now, whether it changed); None and 0 where it has not declared,
+    the bureau sees and its number of legal gaps now, whether today's settings changed the
+    school's own, the school's own, the 核查 state, how many items were found 相符 and the 整改期限
+    of a 不符); None and 0 where it has not declared,
     and for the bureau's own organisation, which declares nothing. No secrets: only whether an
     access code was issued. Plain tuples, not a dict per row: a province has 20,000 of them.
     """
@@ -66,7 +76,8 @@ def school_rows(db, settings: CountySettings, make=tuple) -> list:
         """SELECT s.code, s.name, s.kind, s.township, s.access_code_hash IS NOT NULL,
                   COALESCE(p.pledges, 0), COALESCE(r.roster_size, 0), COALESCE(p.roster_signed, 0),
                   d.version, d.submitted_at, d.verdict, d.verdict_now,
-                  COALESCE(d.legal_gaps_now, 0), COALESCE(d.changed, 0)
+                  COALESCE(d.legal_gaps_now, 0), COALESCE(d.changed, 0),
+                  d.verdict_own, d.inspection, COALESCE(d.inspected_items, 0), d.rectify_by
            FROM schools s
            LEFT JOIN pledge_tallies p ON p.school_code = s.code AND p.pledge_version = :version
            LEFT JOIN roster_tallies r ON r.school_code = s.code

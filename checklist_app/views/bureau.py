@@ -29,6 +29,7 @@ from markupsafe import Markup
 from wtforms import PasswordField, StringField, validators
 
 from schemas import CountySettings, clock, declares, is_tick
+from schemas.inspection import UNCHECKED
 from schemas.pledge import ROLES
 
 from .. import storage
@@ -122,12 +123,13 @@ def county_now(db, settings: CountySettings) -> county.County:
     database it is shown for.
     """
     limit = county.UNSIGNED_NAMES_LIMIT
-    key = (data_version(), settings.model_dump_json(), limit)
+    today = clock.today()  # a rectification falls overdue at midnight, with no write
+    key = (data_version(), settings.model_dump_json(), limit, today)
     kept = current_app.extensions.setdefault("county_now", {"lock": threading.Lock(), "key": None})
     with kept["lock"]:  # one request reads it; the others wait for it rather than repeat it
         if kept["key"] != key:
             kept["county"] = county.county_now(
-                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.SchoolRow._make)
+                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.SchoolRow._make, today=today)
             )
             kept["key"] = key
         return kept["county"]
@@ -156,6 +158,9 @@ def dashboard():
         choices=overview.choices,
         sorts=county.SORTS,
         verdict_filters=county.VERDICT_FILTERS,
+        inspection_filters=county.INSPECTION_FILTERS,
+        inspections=overview.inspections,
+        overdue=overview.overdue,
         readiness_chart=Markup(overview.readiness_chart),
         completion_chart=Markup(overview.completion_chart),
         completion_left_out=overview.completion_left_out,
@@ -185,6 +190,8 @@ def school(code: str):
     wanted = request.args.get("version", type=int)
     chosen = next((v for v in versions if v["version"] == wanted), versions[0] if versions else None)
     link = pledge_url(school["pledge_token"])
+    current = storage.latest_standing(db, code, get_settings())
+    inspections = storage.school_inspections(db, code)
     return render_template(
         "bureau/school.html",
         school=school,
@@ -192,7 +199,15 @@ def school(code: str):
         versions=versions,
         chosen=chosen,
         latest=versions[0] if versions else None,
-        standing=storage.standing_of(chosen, get_settings()) if chosen else None,
+        # the latest version's standing carries its 核查 state; an earlier one's is its own
+        standing=(current if chosen is versions[0] else storage.standing_of(chosen, get_settings()))
+        if chosen
+        else None,
+        inspection=current.inspection if current else None,
+        inspections=inspections,
+        findings=[f for f in storage.inspection_findings(db, inspections[0]["id"]) if f.finding != UNCHECKED]
+        if inspections
+        else [],
         answers=version_answers(chosen) if chosen else None,
         roster=storage.roster_status(db, code),
         roles=ROLES,

@@ -281,7 +281,8 @@ def index():
         declares=True,
         states=assessment.states.values(),
         complete=assessment.complete,
-        standing=standing(storage.latest_declaration(db, g.school_code)),
+        standing=storage.latest_standing(db, g.school_code, get_settings()),
+        inspection=storage.latest_inspection(db, g.school_code),
         ledger_today=storage.ledger_report_on(db, g.school_code, clock.today()),
         backfill_days=get_settings().backfill_days,
     )

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from markupsafe import Markup, escape
 
 from schemas import SELF_CHECK_STANDARD, VERDICT_LABELS, clock
+from schemas.inspection import FINDINGS, FOUND_NOT_READY, STATE_LABELS
 from schemas.ledger import is_backfill
 from schemas.pledge import TITLE as PLEDGE_TITLE
 
@@ -48,6 +49,9 @@ def _globals() -> dict:
     return {
         "bureau_name": bureau_name(),
         "verdict_labels": VERDICT_LABELS,
+        "inspection_labels": STATE_LABELS,
+        "finding_labels": FINDINGS,
+        "found_not_ready": FOUND_NOT_READY,
         "self_check_standard": SELF_CHECK_STANDARD,
         "login_wait_minutes": login_wait_minutes(),
         "backfilled": backfilled,
