@@ -71,7 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if "DEPLOYMENT" not in app.config:  # county.toml: the bureau's name, as the site build reads it
         app.config["DEPLOYMENT"] = deployment.load()
 
-    from .views import bureau, ledger, pledge, region, school, school_list, staff, teams
+    from .views import bureau, inspect, ledger, pledge, region, school, school_list, staff, teams
     from .web import auth, db, errors, security, serving, session_cookie, site_files, templating
 
     db.init_app(app)
@@ -89,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(pledge.bp)
         app.register_blueprint(staff.bp)
         app.register_blueprint(bureau.bp)
+        app.register_blueprint(inspect.bp)
         app.register_blueprint(school_list.bp)
         app.register_blueprint(teams.bp)
         app.register_blueprint(ledger.school_bp)

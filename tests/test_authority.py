@@ -17,6 +17,7 @@ import pytest
 import schemas
 from checklist_app import storage
 from schemas import clock, examples
+from schemas.inspection import Inspection
 from schemas.ledger import LedgerReport
 from tests.bureau_support import ADMIN, create_admin, declare, sign, upload_roster
 from tests.sessions import ROLES, client_as, csrf_for
@@ -52,8 +53,13 @@ def school_page(a=200, b=None) -> dict:
 
 
 def bureau_page(ok=200, inspector=403) -> dict:
-    """A page of the bureau's admins: an inspector is refused (its own pages come later)."""
+    """A page of the bureau's admins: an inspector is refused."""
     return {"anonymous": BUREAU_LOGIN, "school_a": 403, "school_b": 403, "bureau": ok, "inspector": inspector}
+
+
+def inspector_page(ok=200) -> dict:
+    """A page of an inspector (of team A): only inspectors inspect, an admin is refused."""
+    return {"anonymous": BUREAU_LOGIN, "school_a": 403, "school_b": 403, "bureau": 403, "inspector": ok}
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,32 @@ EXPECTED: dict[str, list[Case]] = {
         ),
     ],
     "bureau.logout": [Case("POST", {}, bureau_page(Redirect("/bureau/login"), inspector=Redirect("/bureau/login")))],
-    "bureau.dashboard": [Case("GET", {}, bureau_page())],
+    "bureau.dashboard": [Case("GET", {}, bureau_page(inspector=Redirect("/bureau/inspect/")))],
+    # --- the inspector: its team's schools only (A); B's, and any unknown code, refused
+    "inspect.index": [Case("GET", {}, inspector_page())],
+    "inspect.form": [
+        Case("GET", {"code": "@code_a"}, inspector_page()),
+        Case("GET", {"code": "@code_b"}, inspector_page(403)),
+        Case("GET", {"code": "NO-SUCH-SCHOOL"}, inspector_page(403)),
+        Case("POST", {"code": "@code_a"}, inspector_page(400)),  # no version it was made for
+        Case("POST", {"code": "@code_a"}, inspector_page(200), data={"declaration_version": "1"}),  # refused
+        Case("POST", {"code": "@code_b"}, inspector_page(403), data={"declaration_version": "2"}),
+    ],
+    "inspect.review": [
+        Case("GET", {"code": "@code_a"}, inspector_page()),  # the draft, with its problems
+        Case("GET", {"code": "@code_b"}, inspector_page(403)),
+    ],
+    "inspect.submit": [
+        Case("POST", {"code": "@code_a"}, inspector_page(400)),  # no submit key
+        Case("POST", {"code": "@code_a"}, inspector_page(200), data={"submit_key": "k" * 24}),  # the draft refused
+        Case("POST", {"code": "@code_b"}, inspector_page(403), data={"submit_key": "k" * 24}),
+    ],
+    "inspect.receipt": [
+        Case("GET", {"code": "@code_a", "inspection_id": "@inspection_a"}, inspector_page()),
+        Case("GET", {"code": "@code_a", "inspection_id": "@inspection_b"}, inspector_page(404)),  # B's under A's code
+        Case("GET", {"code": "@code_b", "inspection_id": "@inspection_b"}, inspector_page(403)),
+        Case("GET", {"code": "@code_a", "inspection_id": 99}, inspector_page(404)),
+    ],
     "bureau.school": [
         Case("GET", {"code": "@code_b"}, bureau_page()),
         Case("GET", {"code": "NO-SUCH-SCHOOL"}, bureau_page(404)),
@@ -208,7 +239,7 @@ EXPECTED: dict[str, list[Case]] = {
     "teams.index": [Case("GET", {}, bureau_page())],
     "teams.create": [
         Case("POST", {}, bureau_page(200)),  # no name: refused, shown again
-        Case("POST", {}, bureau_page(Redirect("/bureau/teams")), data={"name": "B组"}),
+        Case("POST", {}, bureau_page(Redirect("/bureau/teams")), data={"name": "C组"}),
     ],
     "teams.assign": [
         Case("POST", {}, bureau_page(200)),  # no team chosen: refused, shown again
@@ -233,6 +264,13 @@ MARKERS = {
 
 def ledger_report(reporter: str) -> LedgerReport:
     return LedgerReport.model_validate(examples.ledger_answers(reporter))
+
+
+def inspect(db, code: str, team: str, version: int) -> int:
+    answers = {"inspected_on": clock.today(), "inspectors": "检查员", "finding_closed_management": "confirmed"}
+    found = Inspection.model_validate(answers)
+    row, _ = storage.record_inspection(db, code, team, version, found, f"{team}-inspector", f"key-{code}-0123456789")
+    return row["id"]
 
 
 @pytest.fixture
@@ -265,7 +303,13 @@ def build_world(app, db, make_school, tmp_path) -> dict:
     create_admin(db)
     storage.create_admin(db, INSPECTOR, "unused-hash", role="inspector", team="A组")
     storage.assign_schools(db, "A组", codes=["SCHA"], actor="test")
+    storage.assign_schools(db, "B组", codes=["SCHB"], actor="test")
+    inspection_a = inspect(db, "SCHA", "A组", 1)
+    inspection_b = inspect(db, "SCHB", "B组", 2)
+    storage.save_inspection_draft(db, INSPECTOR, "SCHA", 1, {"inspectors": "甲"})  # not yet valid
     return {
+        "inspection_a": inspection_a,
+        "inspection_b": inspection_b,
         "token_a": school_a["pledge_token"],
         "token_b": school_b["pledge_token"],
         "ref_a": ref_a,

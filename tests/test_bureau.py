@@ -78,7 +78,7 @@ def test_every_bureau_url_refuses_a_school_session(app, client, make_school):
 def test_every_bureau_page_opens_for_a_logged_in_admin(app, admin, make_school):
     make_school("S1")
     for rule in bureau_rules(app):
-        if "GET" in rule.methods:
+        if "GET" in rule.methods and not rule.endpoint.startswith("inspect."):  # only inspectors inspect
             assert admin.get(url_of(rule, "S1")).status_code == 200, rule.rule
 
 

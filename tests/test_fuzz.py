@@ -28,6 +28,7 @@ from checklist_app import storage
 from checklist_app.views import school_list
 from checklist_app.web.forms import form_class
 from schemas import SECTION_BY_ID, SECTIONS, CountySettings, Declaration, clock
+from schemas.inspection import Inspection, judged_items
 from schemas.ledger import LedgerReport
 from tests import test_authority as authority
 from tests.bureau_support import ADMIN, PASSWORD, create_admin, declare
@@ -304,6 +305,26 @@ TARGETS: dict[str, list[Target]] = {
             refused=lambda response, flashed: response.status_code != 200,
         )
     ],
+    "inspect.form": [
+        Target(
+            "inspector",
+            "/bureau/inspect/SCHB",
+            lambda w: inspection_answers(),
+            watched=("inspections", "inspection_findings"),  # a save keeps its draft, valid or not, by design
+            refused=lambda response, flashed: response.status_code != 302,
+            shows=lambda w: ["/bureau/inspect/SCHB", "/bureau/inspect/SCHB/review", "/bureau/inspect/"],
+        )
+    ],
+    "inspect.submit": [
+        Target(
+            "inspector",
+            "/bureau/inspect/SCHB/submit",
+            lambda w: {"submit_key": "fuzz-submit-key-0123456789"},
+            watched=("inspections", "inspection_findings"),
+            before=lambda w: storage.save_inspection_draft(w["db"], INSPECTOR, "SCHB", 1, inspection_answers()),
+            shows=lambda w: ["/bureau/", "/bureau/inspect/"],
+        )
+    ],
     "school_list.preview": [
         Target(
             "bureau",
@@ -354,12 +375,33 @@ TARGETS: dict[str, list[Target]] = {
 }
 
 
+INSPECTOR = "jc1"  # of the team that inspects SCHB
+
+
+def inspection_answers() -> dict[str, str]:
+    """A valid inspection form of SCHB's first version: one item confirmed, one contradicted."""
+    answers = {f"finding_{name}": "unchecked" for name, _ in judged_items()}
+    return {
+        **answers,
+        "declaration_version": "1",
+        "finding_closed_management": "confirmed",
+        "finding_duty_rota": "contradicted",
+        "note_duty_rota": "未见排班表",
+        "inspected_on": clock.today().isoformat(),
+        "inspectors": "张三、李四",
+        "summary": "校门管理到位",
+        "rectify_by": clock.today().isoformat(),
+    }
+
+
 @pytest.fixture
 def world(app, db, make_school):
     _row_a, access_code = make_school(code="SCHA", name="甲村小学")
     row_b, _ = make_school(code="SCHB", name="乙镇中学")
     declare(db, "SCHB")
     create_admin(db)
+    storage.create_admin(db, INSPECTOR, "unused-hash", role="inspector", team="第一检查组")
+    storage.assign_schools(db, "第一检查组", codes=["SCHB"], actor="test")
     return {
         "app": app,
         "db": db,
@@ -369,6 +411,7 @@ def world(app, db, make_school):
             "anonymous": {},
             "school_a": {"school_code": "SCHA"},
             "bureau": {"admin": ADMIN},
+            "inspector": {"admin": INSPECTOR},
         },
     }
 
@@ -587,6 +630,7 @@ FORMS = [
     ("pledge.form", 0, schemas.Pledge),
     ("school_ledger.report", 0, LedgerReport),
     ("bureau.settings", 0, CountySettings),
+    ("inspect.form", 0, Inspection),
     *[("school.section", i, model) for i, model in enumerate(SECTIONS)],
 ]
 

@@ -45,6 +45,7 @@ COMPLETION_CHART_ROWS = 40
 # page and that school's list, so a page never carries a hundred thousand names.
 UNSIGNED_NAMES_LIMIT = 2_000
 UNSIGNED_SCHOOLS_SHOWN = 100
+OVERDUE_SHOWN = 200  # the earliest deadlines first; a province filters by township for the rest
 
 READINESS_SERIES = (
     charts.Series(STATUS_LABELS[READY], "#00703c"),

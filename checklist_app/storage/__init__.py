@@ -49,7 +49,6 @@ from .declarations import (  # noqa: F401
 from .derived import (  # noqa: F401
     DERIVED_TABLES,
     fresh_standings,
-    inspection_states,
     latest_standing,
     recompute_derived,
     rules_digest,

@@ -136,9 +136,10 @@ def county_now(db, settings: CountySettings) -> county.County:
 
 
 @bp.route("/")
-# admins only for now: an inspector gets 403 until its own pages at /bureau/inspect/ exist
-@admin_required
+@bureau_required
 def dashboard():
+    if g.role != "admin":  # an inspector's own page: the team's schools
+        return redirect(url_for("inspect.index"))
     db = get_db()
     settings = get_settings()
     overview = county_now(db, settings)
@@ -161,6 +162,7 @@ def dashboard():
         inspection_filters=county.INSPECTION_FILTERS,
         inspections=overview.inspections,
         overdue=overview.overdue,
+        overdue_shown=county.OVERDUE_SHOWN,
         readiness_chart=Markup(overview.readiness_chart),
         completion_chart=Markup(overview.completion_chart),
         completion_left_out=overview.completion_left_out,

@@ -62,7 +62,7 @@ from ..web.forms import (
     error_list,
     form_class,
     form_from_raw,
-    raw_values,
+    typed_answers,
     validated,
 )
 from ..web.memo import bytes_bounded
@@ -247,11 +247,6 @@ def current_answers(db, school_code: str) -> dict[str, dict | None]:
         model.section_id: drafts.get(model.section_id, raw_from_row(model, latest) if latest else None)
         for model in SECTIONS
     }
-
-
-def typed_answers(form: ModelForm) -> dict[str, str]:
-    """What was typed, blanks left out: an empty box is no answer, whatever its type."""
-    return {name: value for name, value in raw_values(form).items() if value.strip()}
 
 
 def standing(row: dict | None) -> Standing | None:

@@ -204,6 +204,20 @@ def admin_required(view):
     return wrapped
 
 
+def inspector_required(view):
+    """A bureau view for inspectors only (only inspectors inspect; admins see): an admin or a
+    school gets 403, nobody the login page."""
+
+    @functools.wraps(view)
+    @bureau_required
+    def wrapped(*args, **kwargs):
+        if g.get("role") != "inspector":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def may_see_school(code: str) -> bool:
     """An admin sees every school; an inspector only the schools of its team."""
     if g.get("admin") is None:

@@ -257,3 +257,8 @@ def raw_values(form: ModelForm) -> dict[str, str]:
         elif field.raw_data:
             raw[name] = field.raw_data[0]
     return raw
+
+
+def typed_answers(form: ModelForm) -> dict[str, str]:
+    """What was typed, blanks left out: an empty box is no answer, whatever its type."""
+    return {name: value for name, value in raw_values(form).items() if value.strip()}
