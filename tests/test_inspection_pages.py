@@ -57,6 +57,8 @@ def test_a_contradicted_item_makes_the_school_not_ready_on_the_dashboard(admin, 
     counts = counts_on_page(html)
     assert (counts["ready"], counts["not_ready"]) == (before["ready"] - 1, before["not_ready"] + 1)
     assert counts["inspection_contradicted"] == counts["inspected"] == 1
+    assert "found_not_ready" not in before and counts["found_not_ready"] == 1
+    assert "1 所学校自查符合开学条件，因检查组核查不符，计入不符合开学条件。" in re.sub(r"<[^>]+>", "", html)
     row = row_of(html, "A1")
     assert 'data-status="not_ready"' in row and "不符合开学条件" in row
     assert 'data-inspection="contradicted"' in row and "核查不符" in row

@@ -90,7 +90,7 @@ class SchoolRow(namedtuple("SchoolRow", storage.SCHOOL_ROW_COLUMNS)):
 def counts(rows: list[SchoolRow]) -> dict[str, int]:
     """The dashboard's headline numbers. The bureau's own organisation declares no readiness and
     is left out of the readiness counts; its cadres' pledges count."""
-    schools = changed = pledges = roster_size = roster_signed = without_roster = 0
+    schools = changed = found_not_ready = pledges = roster_size = roster_signed = without_roster = 0
     verdicts = {READY: 0, NOT_READY: 0, None: 0}  # None: not declared
     inspections = {UNINSPECTED: 0, CONFIRMED: 0, CONTRADICTED: 0, RECHECK: 0, None: 0}
     for r in rows:  # one pass: a province has 20,000 rows
@@ -102,6 +102,7 @@ def counts(rows: list[SchoolRow]) -> dict[str, int]:
             schools += 1
             verdicts[r.verdict_now] += 1
             changed += bool(r.changed)
+            found_not_ready += r.verdict_own == READY and r.verdict_now == NOT_READY
             inspections[r.inspection] += 1
     return {
         "inspected": inspections[CONFIRMED] + inspections[CONTRADICTED] + inspections[RECHECK],
@@ -114,6 +115,7 @@ def counts(rows: list[SchoolRow]) -> dict[str, int]:
         "not_ready": verdicts[NOT_READY],
         "undeclared": verdicts[None],
         "changed": changed,
+        "found_not_ready": found_not_ready,  # ready by its own check, not by the team's findings
         "pledges": pledges,
         "roster_size": roster_size,
         "roster_signed": roster_signed,
