@@ -73,9 +73,16 @@ class SchoolRow(namedtuple("SchoolRow", storage.SCHOOL_ROW_COLUMNS)):
         return self.verdict_now or UNDECLARED
 
     @property
+    def inspection_state(self) -> InspectionState | None:
+        """The 核查 state its standing stores, None where the school has not declared."""
+        if not self.inspection:
+            return None
+        return InspectionState(self.inspection, self.inspected_items, rectify_by=self.rectify_by)
+
+    @property
     def inspection_label(self) -> str | None:
         """The 核查 state in words (「已核查N项，均相符」), None where the school has not declared."""
-        return InspectionState(self.inspection, self.inspected_items).label if self.inspection else None
+        return self.inspection_state.label if self.inspection else None
 
     @property
     def completion(self) -> float | None:
@@ -188,7 +195,9 @@ def _sort_key(column: str):
 
 
 def select(rows: list[SchoolRow], query: TableQuery) -> list[SchoolRow]:
-    """The rows the filters let through, sorted; rows without a value for the sort go last."""
+    """The rows the filters let through, sorted; rows without a value for the sort go last.
+    `rows` come in school order (by township, then name: `County.rows`), which every sort keeps
+    among equals and which the default sort is, so that view sorts nothing."""
     chosen = (
         [
             r
@@ -201,7 +210,8 @@ def select(rows: list[SchoolRow], query: TableQuery) -> list[SchoolRow]:
         if query.filtered
         else list(rows)
     )
-    chosen.sort(key=lambda r: school_order(r.township, r.name, r.code))
+    if query.sort == "township" and query.order == "asc":
+        return chosen
     key = _sort_key(query.sort)
     present = [r for r in chosen if key(r) is not None]
     missing = [r for r in chosen if key(r) is None]
@@ -361,7 +371,7 @@ class County:
 
     rows: list[SchoolRow]
     unsigned: list[dict] | None
-    overdue: list[dict]
+    overdue: list[SchoolRow]
     counts: dict[str, int]
     inspections: list[TownshipInspections]
     choices: dict[str, list[str]]
@@ -370,13 +380,22 @@ class County:
     completion_left_out: int
 
 
-def county_now(schools: list[SchoolRow], unsigned: list[dict] | None, overdue: list[dict]) -> County:
-    """The county from `storage.county_overview(…, make=SchoolRow._make)`."""
+def overdue_rectifications(rows: list[SchoolRow], today) -> list[SchoolRow]:
+    """The schools found 不符 in their latest version whose 整改期限 passed before `today`, by
+    deadline then code: from the standings the rows carry, so the dashboard asks nothing more."""
+    late = [r for r in rows if r.inspection == CONTRADICTED and r.inspection_state.overdue(today)]
+    return sorted(late, key=lambda r: (r.rectify_by, r.code))
+
+
+def county_now(schools: list[SchoolRow], unsigned: list[dict] | None, today) -> County:
+    """The county from `storage.county_overview(…, make=SchoolRow._make)` on `today` (a
+    rectification falls overdue at midnight)."""
+    schools = sorted(schools, key=lambda r: school_order(r.township, r.name, r.code))
     completion_svg, left_out = completion_chart(schools)
     return County(
         rows=schools,
         unsigned=unsigned,
-        overdue=overdue,
+        overdue=overdue_rectifications(schools, today),
         counts=counts(schools),
         inspections=inspections_by_township(schools),
         choices=choices(schools),

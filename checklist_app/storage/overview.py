@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import schemas
-from schemas import CountySettings, clock
+from schemas import CountySettings
 from schemas.verdict import SUMMARY_COLUMNS
 
 from .derived import (
@@ -12,21 +12,17 @@ from .derived import (
     standings_basis,
     stored_standings_basis,
 )
-from .inspections import overdue_rectifications
 from .schools import DECLARING_KINDS_JSON
 
 # The county at a glance in a handful of queries, whatever the number of schools: one row per
 # organisation from the derived tables above, never one query per school.
 
 
-def county_overview(
-    db, settings: CountySettings, unsigned_limit: int, make=tuple, today=None
-) -> dict[str, list | None]:
+def county_overview(db, settings: CountySettings, unsigned_limit: int, make=tuple) -> dict[str, list | None]:
     """What the dashboard shows, read in one transaction so that its parts agree: every
     organisation with its counts and standing under `settings` (`schools`, see `school_rows`),
-    everyone on a roster who has not signed (`unsigned`) while they are at most
-    `unsigned_limit`, else None, and the rectifications overdue on `today` (`overdue`, see
-    `inspections.overdue_rectifications`)."""
+    and everyone on a roster who has not signed (`unsigned`) while they are at most
+    `unsigned_limit`, else None."""
     db.conn.execute("BEGIN")
     try:
         schools = school_rows(db, settings, make)
@@ -38,7 +34,6 @@ def county_overview(
         return {
             "schools": schools,
             "unsigned": unsigned_roster(db) if size - signed <= unsigned_limit else None,
-            "overdue": overdue_rectifications(db, today or clock.today()),
         }
     finally:
         db.conn.execute("ROLLBACK")  # it only read

@@ -129,7 +129,7 @@ def county_now(db, settings: CountySettings) -> county.County:
     with kept["lock"]:  # one request reads it; the others wait for it rather than repeat it
         if kept["key"] != key:
             kept["county"] = county.county_now(
-                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.SchoolRow._make, today=today)
+                **storage.county_overview(db, settings, unsigned_limit=limit, make=county.SchoolRow._make), today=today
             )
             kept["key"] = key
         return kept["county"]
