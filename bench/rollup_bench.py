@@ -13,6 +13,15 @@ peak resident memory (VmHWM from /proc: interpreter and imports included), the s
 roll-up's database, and checks that
 every table of the roll-up holds as many rows as the downloads did in all, that every county
 holds its own file's rows, and that the inputs hold what the generator made; it exits 1 if not.
+
+Then the upper level's console on the roll-up, through the app (the Flask test client, logged in
+as a bureau admin made with `storage.create_admin`, as `province_bench.py` times the county's):
+GET /bureau/ (the first view in the process, then the median and slowest of `REPEATS` more),
+one county's page and one of its townships'. Then the last county sends a newer download (its
+database with one more pledge, through `storage.record_pledge`, exported again), taken in by a
+second `checklist rollup add` in a child process; the bench checks that the county's rows are now
+exactly the newer file's, and times GET /bureau/ again in the same process: the first view after
+the add (checked to show the newer download's time) and `REPEATS` more.
 Speed is printed, never asserted.
 
     python bench/rollup_bench.py          # small: 5 counties, 500 schools, 20,000 pledges
@@ -24,22 +33,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import province_bench  # noqa: E402  (puts the repository on the path)
-from province_bench import FULL, SMALL, Scale, school_code  # noqa: E402
+from province_bench import ADMIN, FULL, PASSWORD, REPEATS, SMALL, TARGETS, Scale, school_code  # noqa: E402
 
-from checklist_app import storage  # noqa: E402
+from checklist_app import create_app, deployment, storage  # noqa: E402
 from checklist_app.exchange import exports  # noqa: E402
 from checklist_app.exchange.about import Origin  # noqa: E402
 from checklist_app.storage import rollup  # noqa: E402
+from checklist_app.web import auth, serving  # noqa: E402
 from schemas import clock  # noqa: E402
 
 TARGET_S = 120
@@ -78,8 +90,13 @@ def county_schools(scale: Scale, counties: int, k: int) -> range:
     return range(k * scale.schools // counties, (k + 1) * scale.schools // counties)
 
 
+def origin(k: int, taken_at) -> Origin:
+    return Origin(county_code(k), f"第{k + 1}县", f"第{k + 1}县教育局", taken_at)
+
+
 def county_downloads(province: Path, workdir: Path, scale: Scale, counties: int) -> list[Path]:
-    """Each county's download, made from its own database holding its share of the province."""
+    """Each county's download, made from its own database holding its share of the province;
+    the last county's database is left in `workdir` (county.db) for its newer download."""
     files = []
     taken_at = clock.now()
     (workdir / "downloads").mkdir(exist_ok=True)
@@ -103,15 +120,30 @@ def county_downloads(province: Path, workdir: Path, scale: Scale, counties: int)
                         [school_code(schools[0]), school_code(schools[-1])],
                     )
             db.conn.execute("DETACH DATABASE province")
-            code = county_code(k)
-            dest = workdir / "downloads" / f"{code}.sqlite"
-            exports.export_to(db, dest, "sqlite", Origin(code, f"第{k + 1}县", f"第{k + 1}县教育局", taken_at))
+            dest = workdir / "downloads" / f"{county_code(k)}.sqlite"
+            exports.export_to(db, dest, "sqlite", origin(k, taken_at))
             files.append(dest)
         finally:
             db.close()
-    for leftover in workdir.glob("county.db*"):
-        leftover.unlink()
     return files
+
+
+def newer_download(workdir: Path, scale: Scale, counties: int) -> Path:
+    """The last county's download again, taken now, with one more pledge: `province_bench.writes`'
+    first write (someone on the roster of the province's last school who had not signed)."""
+    live = workdir / "county.db"
+    written = province_bench.writes(live, scale)
+    if next(written) != "pledge":
+        sys.exit("the newer download's write was not a pledge")
+    written.close()
+    (workdir / "newer").mkdir(exist_ok=True)
+    dest = workdir / "newer" / f"{county_code(counties - 1)}.sqlite"
+    db = storage.open_db(live)
+    try:
+        exports.export_to(db, dest, "sqlite", origin(counties - 1, clock.now()))
+    finally:
+        db.close()
+    return dest
 
 
 def rows_in(path: Path) -> dict[str, int]:
@@ -172,6 +204,129 @@ def check(database: Path, files: list[Path], generated: dict[str, int]) -> list[
     return wrong
 
 
+def held(database: Path, code: str) -> tuple[str, dict[str, int]]:
+    """The county's download held: its time and its rows per table."""
+    conn = sqlite3.connect(database)
+    try:
+        taken_at, rows = conn.execute(
+            "SELECT taken_at, rows FROM rollup_counties WHERE region_code = ?", [code]
+        ).fetchone()
+    finally:
+        conn.close()
+    return taken_at, json.loads(rows)
+
+
+def a_township(database: Path, code: str) -> tuple[str, int]:
+    """The county's first township by name, and its schools and bureaus."""
+    conn = sqlite3.connect(database)
+    try:
+        return conn.execute(
+            "SELECT township, COUNT(*) FROM rollup_schools WHERE region_code = ? GROUP BY township ORDER BY township",
+            [code],
+        ).fetchone()
+    finally:
+        conn.close()
+
+
+def console_client(database: Path, config: Path):
+    """The province's app on the roll-up, and a test client logged in as a bureau admin."""
+    db = storage.open_db(database)
+    try:
+        storage.create_admin(db, ADMIN, auth.hash_password(PASSWORD))
+    finally:
+        db.close()
+    app = create_app({"DATABASE": str(database), "SECRET_KEY": "rollup-bench", "DEPLOYMENT": deployment.load(config)})
+    serving.freeze_startup_objects()  # as each server worker does once its app is made
+    return province_bench.logged_in_client(app, "/bureau/login", {"username": ADMIN, "password": PASSWORD})
+
+
+def time_page(client, url: str) -> tuple[float, float, float, str]:
+    """(first view, median and slowest of REPEATS more) in ms, and the page."""
+
+    def view() -> str:
+        response = client.get(url)
+        if response.status_code != 200:
+            sys.exit(f"GET {url} answered {response.status_code}")
+        return response.get_data(as_text=True)
+
+    return province_bench.timed(view)
+
+
+def page_line(what: str, timing: tuple, first: str, first_counts: bool = False) -> str:
+    """The figures of `time_page`; the target is for the repeated views, and for the first view
+    too when `first_counts` (the first after a write: the first in the process is its start)."""
+    first_ms, median, slowest, page = timing
+    met = max(first_ms if first_counts else 0, slowest) < TARGETS["dashboard_ms"]
+    return (
+        f"{what}: {first_ms:.0f} ms the {first}; {median:.0f} ms median, slowest {slowest:.0f} ms ({REPEATS} views); "
+        f"page {len(page.encode()) / 1e3:.0f} KB — target < {TARGETS['dashboard_ms']} ms: "
+        + province_bench.verdict_word(met)
+    )
+
+
+def shown_time(page: str, code: str) -> str | None:
+    """The time of the county's download the dashboard's row of the county shows."""
+    found = re.search(rf'<tr data-county="{code}">.*?data-age="([^"]+)"', page, re.S)
+    return found.group(1) if found else None
+
+
+def console(database: Path, config: Path, workdir: Path, scale: Scale, counties: int) -> None:
+    """Time the console's pages on the roll-up; then replace the last county with its newer
+    download and time the dashboard again, in the same process. Prints; exits 1 if a page or
+    the replaced county is not what it should be."""
+    bureau = console_client(database, config)
+    code = county_code(counties - 1)
+    township, township_schools = a_township(database, code)
+    dashboard = time_page(bureau, "/bureau/")
+    if f'data-count="counties">{counties}<' not in dashboard[3]:
+        sys.exit(f"GET /bureau/ does not show {counties} counties")
+    print(
+        page_line(
+            f"province dashboard (GET /bureau/, {counties} counties, {scale.schools} schools)",
+            dashboard,
+            "first view in the process",
+        )
+    )
+    before_at, before = held(database, code)
+    print(
+        page_line(
+            f"county page (GET /bureau/county/{code}, {before['schools']} schools)",
+            time_page(bureau, f"/bureau/county/{code}"),
+            "first view",
+        )
+    )
+    print(
+        page_line(
+            f"township page (GET /bureau/county/{code}/township/{township}, {township_schools} schools)",
+            time_page(bureau, f"/bureau/county/{code}/township/{quote(township)}"),
+            "first view",
+        )
+    )
+
+    newer = newer_download(workdir, scale, counties)
+    exit_code, seconds, wall, _ = run_add([newer], database, config)
+    if exit_code:
+        sys.exit(f"rollup add of the newer download exited {exit_code}")
+    taken_at, rows = held(database, code)
+    if taken_at == before_at or rows != rows_in(newer) or rows["pledges"] != before["pledges"] + 1:
+        sys.exit(f"county {code}: {rows} held at {taken_at}, not the newer download's {rows_in(newer)}")
+    print(
+        f"rollup add of a newer download: county {code} replaced ({rows['pledges']} pledges, one more) "
+        f"in {seconds:.1f} s ({wall:.1f} s with the child's start); its rows are the newer file's"
+    )
+    after = time_page(bureau, "/bureau/")
+    if shown_time(after[3], code) != taken_at:
+        sys.exit(f"GET /bureau/ after the add shows county {code} at {shown_time(after[3], code)}, not {taken_at}")
+    print(
+        page_line(
+            "province dashboard after a county was replaced (GET /bureau/)",
+            after,
+            "first view after the add",
+            first_counts=True,
+        )
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="100 counties, 20,000 schools, 1,000,000 pledges")
@@ -182,7 +337,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="checklist-rollup-") as tmp:
         workdir = Path(args.keep) if args.keep else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        for leftover in [*workdir.glob("*.db*"), *workdir.glob("downloads/*")]:
+        for leftover in [*workdir.glob("*.db*"), *workdir.glob("downloads/*"), *workdir.glob("newer/*")]:
             leftover.unlink()
         started = time.perf_counter()
         province = workdir / "province.db"
@@ -220,6 +375,8 @@ def main() -> None:
             f"check: schools {generated['schools']}, pledges {generated['pledges']}, roster {generated['roster']}, "
             f"declarations {generated['declarations']}; every table, and every county, matches the sums of the inputs"
         )
+
+        console(database, config, workdir, scale, counties)
 
 
 if __name__ == "__main__":

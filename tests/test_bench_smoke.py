@@ -107,7 +107,7 @@ def test_the_national_benchmark_answers_the_national_question_from_parquet_with_
     ), out
 
 
-def test_the_rollup_benchmark_takes_in_every_county_download_with_every_row_once():
+def test_the_rollup_benchmark_takes_in_every_county_download_with_every_row_once_and_times_the_console():
     out = run_bench("rollup_bench.py")
     assert re.search(r"^made: 5 county downloads, \d+ MB in all", out, re.M), out
     assert re.search(
@@ -118,6 +118,31 @@ def test_the_rollup_benchmark_takes_in_every_county_download_with_every_row_once
     assert re.search(
         r"^check: schools 500, pledges 20000, roster \d+, declarations 1500; every table, and every county, "
         r"matches the sums of the inputs$",
+        out,
+        re.M,
+    ), out
+    views = r"\d+ ms median, slowest \d+ ms \(5 views\); page \d+ KB — target < 300 ms: (met|NOT met)$"
+    assert re.search(
+        rf"^province dashboard \(GET /bureau/, 5 counties, 500 schools\): \d+ ms the first view in the process; {views}",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        rf"^county page \(GET /bureau/county/220105, 100 schools\): \d+ ms the first view; {views}", out, re.M
+    ), out
+    assert re.search(
+        rf"^township page \(GET /bureau/county/220105/township/\w+, [1-9]\d* schools\): \d+ ms the first view; {views}",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        r"^rollup add of a newer download: county 220105 replaced \(4001 pledges, one more\) in \d+\.\d s "
+        r"\(\d+\.\d s with the child's start\); its rows are the newer file's$",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        rf"^province dashboard after a county was replaced \(GET /bureau/\): \d+ ms the first view after the add; {views}",
         out,
         re.M,
     ), out
