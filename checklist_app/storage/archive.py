@@ -27,7 +27,7 @@ import sqlite_utils
 from schemas import clock
 from schemas.dictionary import PUBLIC_TABLES
 
-from .connection import BUSY_TIMEOUT_MS, SQLITE_HEADER, db_path, fsync_file
+from .connection import BUSY_TIMEOUT_MS, SQLITE_HEADER, db_path, export_file, fsync_file
 from .migrations import MIGRATIONS
 
 
@@ -43,14 +43,7 @@ def snapshot(db, dest: str | Path) -> Path:
     faster than copying column by column and indexing afterwards. The new file needs no journal
     (until it is complete it is no snapshot at all); it is synced to disk once, at the end.
     """
-    dest = Path(dest)
-    dest.unlink(missing_ok=True)
-    conn = sqlite3.connect(db_path(db), isolation_level=None)
-    try:
-        conn.execute("ATTACH DATABASE ? AS export", [str(dest)])
-        conn.execute("PRAGMA export.journal_mode = OFF")
-        conn.execute("PRAGMA export.synchronous = OFF")
-        conn.execute("BEGIN")
+    with export_file(db, dest) as conn:
         kinds = dict(conn.execute("SELECT name, type FROM main.sqlite_master WHERE type IN ('table', 'view')"))
         for table, public in PUBLIC_TABLES.items():
             if not public.view and kinds.get(table) == "table":
@@ -59,12 +52,7 @@ def snapshot(db, dest: str | Path) -> Path:
             if public.view and kinds.get(view) == "view":
                 (sql,) = conn.execute("SELECT sql FROM main.sqlite_master WHERE name = ?", [view]).fetchone()
                 conn.execute(_into_export(sql, "view"))
-        conn.execute("COMMIT")
-        conn.execute("DETACH DATABASE export")
-    finally:
-        conn.close()
-    fsync_file(dest)
-    return dest
+    return Path(dest)
 
 
 def _copy_table(conn: sqlite3.Connection, table: str, public: frozenset[str]) -> None:

@@ -178,3 +178,24 @@ def insert_sql(table: str, columns: list[str]) -> str:
 
 def db_path(db) -> str:
     return db.execute("PRAGMA database_list").fetchone()[2]
+
+
+@contextmanager
+def export_file(db, dest: str | Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the live database inside one read transaction, with a new file `dest`
+    attached as `export` for the caller to fill: no journal (until it is complete it is no copy
+    at all), committed, detached and synced to disk once at the end. Every download is made so."""
+    dest = Path(dest)
+    dest.unlink(missing_ok=True)
+    conn = sqlite3.connect(db_path(db), isolation_level=None)
+    try:
+        conn.execute("ATTACH DATABASE ? AS export", [str(dest)])
+        conn.execute("PRAGMA export.journal_mode = OFF")
+        conn.execute("PRAGMA export.synchronous = OFF")
+        conn.execute("BEGIN")
+        yield conn
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE export")
+    finally:
+        conn.close()
+    fsync_file(dest)

@@ -25,7 +25,7 @@ from schemas import CountySettings
 from schemas.dictionary import COUNTY_COLUMNS, UPPER_TABLES, public_columns
 from schemas.verdict import LEGAL_CONDITIONS
 
-from .connection import db_path, fsync_file, query_one, query_rows
+from .connection import export_file, query_one, query_rows
 from .overview import SCHOOL_ROW_COLUMNS
 from .rollup import COUNTIES, KEPT_TABLES
 from .schools import DECLARING_KINDS_JSON
@@ -297,14 +297,7 @@ def region_snapshot(db, dest: str | Path) -> Path:
     and name) and then the table's public columns, the `latest_declarations` view over them,
     and `counties`, one row per county with the time of its download. Copied inside one read
     transaction, into a new file synced once at the end; the same CSV and XLSX makers read it."""
-    dest = Path(dest)
-    dest.unlink(missing_ok=True)
-    conn = sqlite3.connect(db_path(db), isolation_level=None)
-    try:
-        conn.execute("ATTACH DATABASE ? AS export", [str(dest)])
-        conn.execute("PRAGMA export.journal_mode = OFF")
-        conn.execute("PRAGMA export.synchronous = OFF")
-        conn.execute("BEGIN")
+    with export_file(db, dest) as conn:
         _copy(conn, COUNTIES, "counties", UPPER_TABLES["counties"].columns, with_name=False)
         for table in KEPT_TABLES:
             public = public_columns(table)
@@ -317,12 +310,7 @@ def region_snapshot(db, dest: str | Path) -> Path:
                      GROUP BY region_code, school_code) m
                  ON m.region_code = d.region_code AND m.school_code = d.school_code AND m.version = d.version"""
         )
-        conn.execute("COMMIT")
-        conn.execute("DETACH DATABASE export")
-    finally:
-        conn.close()
-    fsync_file(dest)
-    return dest
+    return Path(dest)
 
 
 def _copy(conn: sqlite3.Connection, source: str, table: str, names, with_name: bool = True) -> None:
