@@ -191,31 +191,25 @@ school_required = _login_required("school_code", "admin", "school.login")
 bureau_required = _login_required("admin", "school_code", "bureau.login")
 
 
-def admin_required(view):
-    """A bureau view for admins only: an inspector or a school gets 403, nobody the login page."""
+def _role_required(role: str):
+    """A bureau view for accounts of `role` only: another bureau account or a school gets 403,
+    and someone not logged in the login page."""
 
-    @functools.wraps(view)
-    @bureau_required
-    def wrapped(*args, **kwargs):
-        if g.get("role") != "admin":
-            abort(403)
-        return view(*args, **kwargs)
+    def decorator(view):
+        @functools.wraps(view)
+        @bureau_required
+        def wrapped(*args, **kwargs):
+            if g.get("role") != role:
+                abort(403)
+            return view(*args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def inspector_required(view):
-    """A bureau view for inspectors only (only inspectors inspect; admins see): an admin or a
-    school gets 403, nobody the login page."""
-
-    @functools.wraps(view)
-    @bureau_required
-    def wrapped(*args, **kwargs):
-        if g.get("role") != "inspector":
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+admin_required = _role_required("admin")
+inspector_required = _role_required("inspector")  # only inspectors inspect; admins see
 
 
 def may_see_school(code: str) -> bool:
